@@ -1,0 +1,1 @@
+"""voxcart.augment: noise, reverb and channel augmentation with recorded lineage."""

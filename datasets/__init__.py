@@ -1,0 +1,1 @@
+"""voxcart.datasets: the project store, audio import and validation, splits, and manifest export."""

@@ -1,0 +1,137 @@
+"""Project configuration: a TOML file in the project directory, loaded into typed dataclasses."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from voxcart.datasets.errors import ConfigError
+
+CONFIG_NAME = "voxcart.toml"
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """How clips are assigned to train/dev/test."""
+
+    seed: int = 13
+    """Seed of the split hash; change it to draw a different (still deterministic) split."""
+    train: float = 0.8
+    dev: float = 0.1
+    test: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("train", "dev", "test"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"split.{name}={value!r} must be between 0 and 1")
+        total = self.train + self.dev + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ConfigError(
+                f"split ratios must add up to 1 (train+dev+test = {total:.3f}); "
+                "adjust split.train, split.dev and split.test"
+            )
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Per-file checks applied at import."""
+
+    min_duration_s: float = 0.1
+    """Shorter clips are rejected as zero-length or truncated."""
+    max_duration_s: float = 4 * 3600.0
+    """Longer files are rejected as absurd (cut long recordings with segmentation instead)."""
+    silence_dbfs: float = -60.0
+    """A file whose RMS level stays below this is rejected as silence only."""
+    clipping_fraction: float = 0.01
+    """A file with more than this fraction of samples at full scale is flagged as clipped."""
+    reject_clipped: bool = False
+    """Reject clipped files instead of importing them with a `clipped` tag."""
+    max_file_bytes: int = 2 * 1024**3
+    """Files larger than this are rejected before decoding."""
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything a project keeps in `voxcart.toml`."""
+
+    name: str = "voxcart-project"
+    db_url: str = ""
+    """SQLAlchemy URL; empty means `sqlite:///<project>/voxcart.db`."""
+    locale: str = "en-US"
+    audio_roots: tuple[str, ...] = ()
+    """Extra folders that manifest paths may point into (the manifest's own folder always may)."""
+    split: SplitConfig = field(default_factory=SplitConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+
+    def to_toml(self) -> str:
+        """Render as TOML text (the subset this config needs: scalars, lists, tables)."""
+        data = asdict(self)
+        lines: list[str] = []
+        tables: dict[str, dict[str, Any]] = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                tables[key] = value
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        for table, values in tables.items():
+            lines.append("")
+            lines.append(f"[{table}]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "split":
+            kwargs[key] = _build(SplitConfig, value, f"{where} [split]")
+        elif key == "validation":
+            kwargs[key] = _build(ValidationConfig, value, f"{where} [validation]")
+        elif key == "audio_roots":
+            kwargs[key] = tuple(str(v) for v in value)
+        else:
+            kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def load_config(project_dir: Path) -> ProjectConfig:
+    """Read `voxcart.toml` from a project directory.
+
+    Raises:
+        ConfigError: the file is missing, not valid TOML, or holds unknown keys or bad values.
+    """
+    path = project_dir / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"{project_dir} is not a voxcart project (no {CONFIG_NAME}); "
+            "create one with `voxcart init DIR` or `voxcart demo DIR`"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    config: ProjectConfig = _build(ProjectConfig, data, str(path))
+    return config

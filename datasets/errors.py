@@ -1,0 +1,35 @@
+"""Exceptions raised by voxcart.datasets; each message names the field, the value and the fix."""
+
+from __future__ import annotations
+
+
+class VoxcartError(Exception):
+    """Base of every error voxcart reports to a user as a one-line reason."""
+
+
+class ConfigError(VoxcartError):
+    """A project configuration value is missing or invalid."""
+
+
+class ProjectError(VoxcartError):
+    """A project directory or database cannot be opened or created."""
+
+
+class AudioError(VoxcartError):
+    """An audio file cannot be read or fails validation."""
+
+
+class ManifestError(VoxcartError):
+    """A manifest or metadata file cannot be parsed."""
+
+
+class UnsafePathError(ManifestError):
+    """A manifest path points outside the allowed roots."""
+
+
+class CatalogError(VoxcartError):
+    """A product catalog cannot be imported."""
+
+
+class ExportError(VoxcartError):
+    """An export cannot be written."""

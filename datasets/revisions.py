@@ -1,0 +1,116 @@
+"""Append-only transcript revisions: writing a new one and reading a clip's current transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from voxcart.datasets.normalize import normalize
+from voxcart.datasets.schema import Revision, RevisionStatus
+
+
+@dataclass(frozen=True)
+class TranscriptView:
+    """A clip's current transcript as other modules see it."""
+
+    clip_id: int
+    revision_id: int
+    verbatim: str
+    normalized: str
+    status: RevisionStatus
+    source: str
+    is_human: bool
+    user_id: int | None
+    created_at: datetime
+
+
+def add_revision(
+    session: Session,
+    clip_id: int,
+    verbatim: str,
+    status: RevisionStatus,
+    *,
+    source: str = "human",
+    user_id: int | None = None,
+    flags: Sequence[str] = (),
+    time_spent_s: float | None = None,
+    suggestion_id: int | None = None,
+    is_human: bool = True,
+    note: str = "",
+) -> Revision:
+    """Append a revision to a clip; the previous newest revision is linked, never changed.
+
+    The normalized form is computed here with the project normalizer so that every writer
+    (import, app, pseudo-labelling) stores the same normalization.
+    """
+    previous = session.scalar(
+        select(Revision.id).where(Revision.clip_id == clip_id).order_by(Revision.id.desc()).limit(1)
+    )
+    revision = Revision(
+        clip_id=clip_id,
+        user_id=user_id,
+        source=source,
+        verbatim=verbatim,
+        normalized=normalize(verbatim),
+        status=status,
+        flags=list(flags),
+        time_spent_s=time_spent_s,
+        suggestion_id=suggestion_id,
+        previous_id=previous,
+        is_human=is_human,
+        note=note,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def latest_revision_ids() -> Subquery:
+    """A subquery of (clip_id, newest revision id) pairs, for joins in bulk queries."""
+    return (
+        select(Revision.clip_id, func.max(Revision.id).label("revision_id"))
+        .group_by(Revision.clip_id)
+        .subquery("latest_revision")
+    )
+
+
+def current_transcripts(session: Session, clip_ids: Iterable[int]) -> dict[int, TranscriptView]:
+    """The newest revision of each given clip (clips without one are absent from the result)."""
+    ids = list(clip_ids)
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(Revision.id))
+        .where(Revision.clip_id.in_(ids))
+        .group_by(Revision.clip_id)
+        .scalar_subquery()
+    )
+    rows = session.scalars(select(Revision).where(Revision.id.in_(latest)))
+    return {row.clip_id: _view(row) for row in rows}
+
+
+def history(session: Session, clip_id: int) -> list[TranscriptView]:
+    """Every revision of a clip, oldest first."""
+    rows = session.scalars(
+        select(Revision).where(Revision.clip_id == clip_id).order_by(Revision.id)
+    )
+    return [_view(row) for row in rows]
+
+
+def _view(row: Revision) -> TranscriptView:
+    return TranscriptView(
+        clip_id=row.clip_id,
+        revision_id=row.id,
+        verbatim=row.verbatim,
+        normalized=row.normalized,
+        status=row.status,
+        source=row.source,
+        is_human=row.is_human,
+        user_id=row.user_id,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,1 @@
+"""voxcart.labeler: the Streamlit app in which annotators, reviewers and leads work."""

@@ -1,0 +1,1 @@
+"""voxcart.model: transcript suggestions, catalog-adapted decoding, fine-tuning and evaluation."""
