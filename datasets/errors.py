@@ -33,3 +33,11 @@ class CatalogError(VoxcartError):
 
 class ExportError(VoxcartError):
     """An export cannot be written."""
+
+
+class SynthesisError(VoxcartError):
+    """Speech cannot be synthesized (espeak-ng missing, unknown voice, empty text)."""
+
+
+class SegmentationError(VoxcartError):
+    """Long recordings cannot be segmented or diarized (bad option, missing model files)."""

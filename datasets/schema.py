@@ -1,4 +1,4 @@
-"""The project store's tables: recordings, clips, transcripts, people, queues, rounds, models, catalogs.
+"""The project store's tables: recordings, clips, transcripts, users, queues, rounds, models.
 
 Nothing here is ever updated in place where history matters: transcripts are append-only
 revisions, derived clips point at their parent, and exports are recorded as dataset versions.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -46,7 +46,7 @@ class Base(DeclarativeBase):
     """Declarative base carrying the shared naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Role(enum.StrEnum):
@@ -260,7 +260,9 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(16), default="annotate")
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("al_rounds.id"), default=None)
-    state: Mapped[TaskState] = mapped_column(_enum(TaskState, "task_state"), default=TaskState.PENDING)
+    state: Mapped[TaskState] = mapped_column(
+        _enum(TaskState, "task_state"), default=TaskState.PENDING
+    )
     leased_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,9 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-
 from voxcart.datasets.config import CONFIG_NAME, ProjectConfig, load_config
 from voxcart.datasets.errors import ProjectError
 
@@ -42,11 +41,19 @@ def make_engine(url: str) -> Engine:
         raise ProjectError(f"database URL {url!r} is not valid: {exc}") from exc
     kwargs: dict[str, Any] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["connect_args"] = {
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "check_same_thread": False,
+        }
     else:
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError as exc:
+        raise ProjectError(
+            f"database URL {url!r} names an unknown backend {parsed.drivername!r}; "
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from exc
     except ModuleNotFoundError as exc:
         raise ProjectError(
             f"database driver for {parsed.drivername!r} is not installed ({exc.name}); "
@@ -150,5 +157,7 @@ def init_project(
     config = config or ProjectConfig(name=path.name)
     if db_url and not config.db_url:
         config = ProjectConfig(**{**config.__dict__, "db_url": db_url})
+    project = _connect(path, config, db_url)
+    # Written last: a directory whose database could not be created is not left as a project.
     (path / CONFIG_NAME).write_text(config.to_toml(), encoding="utf-8")
-    return _connect(path, config, db_url)
+    return project

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from voxcart.datasets.store import Project, init_project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +60,46 @@ def make_audio(
     return data
 
 
-def write_audio(path: Path, seconds: float = 1.0, sr: int = 16_000, channels: int = 1,
-                kind: str = "tone", seed: int = 0, level: float = 0.3, **kwargs: object) -> Path:
+def write_audio(
+    path: Path,
+    seconds: float = 1.0,
+    sr: int = 16_000,
+    channels: int = 1,
+    kind: str = "tone",
+    seed: int = 0,
+    level: float = 0.3,
+    **kwargs: object,
+) -> Path:
     """Write generated audio to `path` (format from the suffix) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, make_audio(seconds, sr, channels, kind, seed, level), sr, **kwargs)  # type: ignore[arg-type]
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a throwaway local PostgreSQL server; skips where none can be started."""
+    from tests import postgres
+
+    reason = postgres.available()
+    if reason:
+        pytest.skip(reason)
+    with postgres.temporary_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, postgres_url: str) -> Iterator[Project]:
+    """A new project whose database is a fresh PostgreSQL database."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    proj = init_project(tmp_path / "pgproj", db_url=postgres_url.replace("/postgres?", f"/{name}?"))
+    yield proj
+    proj.close()

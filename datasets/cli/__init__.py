@@ -10,7 +10,6 @@ import importlib
 import sys
 
 import typer
-
 from voxcart.datasets.errors import VoxcartError
 
 app = typer.Typer(

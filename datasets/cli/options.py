@@ -1,0 +1,22 @@
+"""Options shared by every command that works on a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ProjectOption = Annotated[
+    Path,
+    typer.Option(
+        "--project", "-p", help="Project directory (holding voxcart.toml).", show_default=True
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL overriding the project's (e.g. postgresql+psycopg://user@host/db).",
+    ),
+]
