@@ -28,6 +28,42 @@ class TranscriptView:
     created_at: datetime
 
 
+def build_revision(
+    clip_id: int,
+    verbatim: str,
+    status: RevisionStatus,
+    *,
+    source: str = "human",
+    user_id: int | None = None,
+    flags: Sequence[str] = (),
+    time_spent_s: float | None = None,
+    suggestion_id: int | None = None,
+    previous_id: int | None = None,
+    is_human: bool = True,
+    note: str = "",
+) -> Revision:
+    """A new, unsaved revision row with its normalized form computed by the project normalizer.
+
+    Every writer (import, app, pseudo-labelling) goes through here so that all revisions carry
+    the same normalization. Bulk writers that know the previous revision (or that there is none)
+    add the rows themselves; everyone else calls :func:`add_revision`.
+    """
+    return Revision(
+        clip_id=clip_id,
+        user_id=user_id,
+        source=source[:64],
+        verbatim=verbatim,
+        normalized=normalize(verbatim),
+        status=status,
+        flags=list(flags),
+        time_spent_s=time_spent_s,
+        suggestion_id=suggestion_id,
+        previous_id=previous_id,
+        is_human=is_human,
+        note=note,
+    )
+
+
 def add_revision(
     session: Session,
     clip_id: int,
@@ -42,22 +78,17 @@ def add_revision(
     is_human: bool = True,
     note: str = "",
 ) -> Revision:
-    """Append a revision to a clip; the previous newest revision is linked, never changed.
-
-    The normalized form is computed here with the project normalizer so that every writer
-    (import, app, pseudo-labelling) stores the same normalization.
-    """
+    """Append a revision to a clip; the previous newest revision is linked, never changed."""
     previous = session.scalar(
         select(Revision.id).where(Revision.clip_id == clip_id).order_by(Revision.id.desc()).limit(1)
     )
-    revision = Revision(
-        clip_id=clip_id,
-        user_id=user_id,
+    revision = build_revision(
+        clip_id,
+        verbatim,
+        status,
         source=source,
-        verbatim=verbatim,
-        normalized=normalize(verbatim),
-        status=status,
-        flags=list(flags),
+        user_id=user_id,
+        flags=flags,
         time_spent_s=time_spent_s,
         suggestion_id=suggestion_id,
         previous_id=previous,

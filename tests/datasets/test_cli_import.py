@@ -1,0 +1,57 @@
+"""`voxcart import` through the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+from voxcart.datasets.cli import build_app
+from voxcart.datasets.errors import ManifestError
+
+from tests.conftest import write_audio
+
+runner = CliRunner()
+
+
+def test_import_folder_and_manifest(tmp_path: Path) -> None:
+    app = build_app()
+    assert runner.invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    write_audio(tmp_path / "src" / "alice" / "a.wav", seconds=0.5, seed=1)
+    write_audio(tmp_path / "src" / "bob" / "b.wav", seconds=0.5, seed=2)
+    (tmp_path / "src" / "broken.wav").write_bytes(b"not audio")
+    args = [
+        "import",
+        str(tmp_path / "src"),
+        "-p",
+        str(tmp_path / "p"),
+        "--speaker-from",
+        "parent",
+        "--tag",
+        "t1",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "imported 2 clip(s)" in result.output and "1 rejected" in result.output
+    assert "broken.wav" in result.output and "reports/import-" in result.output
+    again = runner.invoke(app, args)
+    assert "imported 0 clip(s), 2 duplicate(s)" in again.output
+
+    (tmp_path / "src" / "m.csv").write_text("path,text\nalice/a.wav,hello\n")
+    result = runner.invoke(
+        app,
+        ["import", str(tmp_path / "src" / "m.csv"), "-p", str(tmp_path / "p"), "--no-transcripts"],
+    )
+    assert result.exit_code == 0 and "0 transcript(s)" in result.output
+
+
+def test_unreadable_source_fails_with_a_reason(tmp_path: Path) -> None:
+    app = build_app()
+    runner.invoke(app, ["init", str(tmp_path / "p")])
+    result = runner.invoke(app, ["import", str(tmp_path / "nothing"), "-p", str(tmp_path / "p")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ManifestError)
+    assert "no such file" in str(result.exception)
+    result = runner.invoke(
+        app, ["import", str(tmp_path), "-p", str(tmp_path / "p"), "--format", "xls"]
+    )
+    assert result.exit_code != 0 and "not supported" in str(result.exception)
