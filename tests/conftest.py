@@ -72,7 +72,7 @@ def write_audio(
 ) -> Path:
     """Write generated audio to `path` (format from the suffix) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, make_audio(seconds, sr, channels, kind, seed, level), sr, **kwargs)  # type: ignore[arg-type]
+    sf.write(path, make_audio(seconds, sr, channels, kind, seed, level), sr, **kwargs)
     return path
 
 

@@ -1,0 +1,72 @@
+"""`voxcart demo DIR`: build a ready demo project offline (catalog, synthetic speakers, queries)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from voxcart.datasets.demo import MAX_CLIPS, build_demo
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Argument(help="Project directory to create (an existing demo is completed).")
+    ],
+    clips: Annotated[
+        int,
+        typer.Option("--clips", min=1, max=MAX_CLIPS, help="Spoken queries to synthesize."),
+    ] = 300,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the catalog, queries, voices and noise.")
+    ] = 0,
+    noise: Annotated[
+        float,
+        typer.Option(
+            "--noise", min=0.0, max=1.0, help="Share of clips mixed with background noise."
+        ),
+    ] = 0.25,
+) -> None:
+    """Build a demo project with no download: a product catalog and synthesized voice queries.
+
+    Clips start unlabelled; the text each was synthesized from is kept only as a hidden reference.
+    """
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("synthesizing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("demo", total=clips)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            summary = build_demo(
+                directory, n_clips=clips, seed=seed, noise_fraction=noise, progress=advance
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    typer.echo(summary.to_text())
+    root = shlex.quote(str(summary.root))
+    steps = (
+        (f"voxcart stats -p {root}", "what the project holds"),
+        (f"voxcart split -p {root}", "re-draw train/dev/test by speaker"),
+        ("voxcart export --help", "once clips are labelled: NeMo, HF, Kaldi or Lhotse data"),
+    )
+    width = max(len(command) for command, _ in steps) + 2
+    typer.echo("\nnext steps:")
+    for command, why in steps:
+        typer.echo(f"  {command.ljust(width)}# {why}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `voxcart demo` to the root app."""
+    app.command(name="demo")(demo)
