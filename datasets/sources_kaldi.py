@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
+from voxcart.datasets.kaldi_ids import kaldi_unescape
 from voxcart.datasets.paths import resolve_safe
 from voxcart.datasets.sources_common import ImportItem, Rejection, SourceContext
 
@@ -201,13 +202,18 @@ def _item(
     return ImportItem(
         path=path,
         transcript=transcript if transcript and transcript.strip() else None,
-        speaker=spk.get(utt) if spk is not None else None,
+        speaker=_speaker(spk.get(utt)) if spk is not None else None,
         offset_s=offset,
         duration_s=duration,
         uid=utt,
         lineage=lineage,
         source_format="kaldi",
     )
+
+
+def _speaker(value: str | None) -> str | None:
+    # voxcart's Kaldi export escapes speaker ids (=XX); read them back as they were.
+    return kaldi_unescape(value) if value else value
 
 
 def count_kaldi(folder: Path) -> int:

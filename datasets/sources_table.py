@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from voxcart.datasets.atomic import csv_unescape_cell
 from voxcart.datasets.errors import ManifestError
 from voxcart.datasets.sources_common import (
     PATH_COLUMNS,
@@ -104,8 +105,10 @@ def iter_delimited(
                 where, f"{where}: {len(row)} cells but the header has {len(columns)}", "bad_row"
             )
             continue
+        # Cells voxcart escaped against spreadsheet formula injection come back exact.
+        cells = (csv_unescape_cell(cell) for cell in row)
         yield record_to_item(
-            dict(zip(columns, row, strict=False)),
+            dict(zip(columns, cells, strict=False)),
             base=base,
             ctx=ctx,
             source_format=fmt,
