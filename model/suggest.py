@@ -1,0 +1,315 @@
+"""Filling the suggestion pool: run a registered model over clips, a committed batch at a time.
+
+Resumable: a clip that already has a suggestion from the model version is skipped, and each
+batch is committed on its own, so a run that is killed loses at most one batch of work. A clip
+whose audio cannot be read, or is too short, silent or too long for the backend, is reported
+(kept in the report and written to ``reports/suggest-<model>-<time>.jsonl``) and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from voxcart.datasets.audio import load_audio
+from voxcart.datasets.errors import AudioError
+from voxcart.datasets.schema import Clip, Recording, Suggestion
+from voxcart.datasets.store import Project
+from voxcart.model.backend import SAMPLE_RATE, ASRBackend, create_backend
+from voxcart.model.clip_filter import ClipFilter, clip_query
+from voxcart.model.errors import AudioRejectedError, ModelError
+from voxcart.model.hypothesis import Hypothesis, hypothesis_to_row
+from voxcart.model.versions import CATALOG_MODEL, find_model, to_spec
+
+DEFAULT_BATCH_SIZE = 16
+MAX_BATCH_SIZE = 1_000
+SILENCE_PEAK = 1e-3
+"""Clips whose absolute peak stays below this (about -60 dBFS) count as silent."""
+MAX_KEPT_ERRORS = 100
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ClipFailure:
+    """A clip that got no suggestion, and why."""
+
+    clip_id: int
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuggestReport:
+    """What a suggest run did.
+
+    Attributes:
+        model_name: the model version used.
+        model_id: its id.
+        backend_version: the backend's exact version string.
+        selected: clips matching the filter.
+        skipped_existing: of those, clips that already had a suggestion from this model.
+        suggested: suggestions written by this run.
+        failures: clips that were reported and skipped (the first :data:`MAX_KEPT_ERRORS`).
+        failed: how many clips failed in total.
+        error_log: the JSONL file listing every failure, or None when there was none.
+        audio_s: seconds of audio decoded.
+        decode_s: seconds spent in the backend.
+    """
+
+    model_name: str
+    model_id: int
+    backend_version: str
+    selected: int
+    skipped_existing: int
+    suggested: int
+    failures: tuple[ClipFailure, ...]
+    failed: int
+    error_log: Path | None
+    audio_s: float
+    decode_s: float
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Backend seconds per second of audio (lower is faster), or None without audio."""
+        return self.decode_s / self.audio_s if self.audio_s > 0 else None
+
+
+@dataclass(frozen=True)
+class _ClipRow:
+    clip_id: int
+    uid: str
+    path: Path
+    offset_s: float
+    duration_s: float
+
+
+class _FailureLog:
+    def __init__(self, folder: Path, model_name: str) -> None:
+        self.folder = folder
+        self.model_name = model_name
+        self.path: Path | None = None
+        self.kept: list[ClipFailure] = []
+        self.count = 0
+        self._handle: IO[str] | None = None
+
+    def add(self, failure: ClipFailure) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_KEPT_ERRORS:
+            self.kept.append(failure)
+        if self._handle is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+            self.path = self.folder / f"suggest-{self.model_name}-{stamp}.jsonl"
+            self._handle = self.path.open("x", encoding="utf-8")
+        record = {"clip_id": failure.clip_id, "uid": failure.uid, "reason": failure.reason}
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def check_audio(audio: np.ndarray, backend: ASRBackend) -> None:
+    """Raise AudioRejectedError when the backend cannot transcribe `audio` (16 kHz mono)."""
+    seconds = audio.size / SAMPLE_RATE
+    if seconds < backend.min_duration_s:
+        raise AudioRejectedError(
+            f"clip is {seconds:.3f} s long; {backend.name} needs at least "
+            f"{backend.min_duration_s:g} s"
+        )
+    if seconds > backend.max_duration_s:
+        raise AudioRejectedError(
+            f"clip is {seconds:.1f} s long; {backend.name} takes at most "
+            f"{backend.max_duration_s:g} s (segment long recordings with `voxcart segment`)"
+        )
+    if not np.all(np.isfinite(audio)):
+        raise AudioRejectedError("clip audio holds NaN or infinite samples")
+    if float(np.max(np.abs(audio))) < SILENCE_PEAK:
+        raise AudioRejectedError(
+            f"clip is silent (peak below {SILENCE_PEAK:g}); nothing to transcribe"
+        )
+
+
+def _pending_ids(project: Project, flt: ClipFilter, model_id: int) -> tuple[list[int], int]:
+    with project.session() as session:
+        selected = list(session.scalars(clip_query(flt)))
+        done = set(
+            session.scalars(
+                select(Suggestion.clip_id).where(Suggestion.model_version_id == model_id)
+            )
+        )
+    return [i for i in selected if i not in done], len(selected)
+
+
+def _rows(project: Project, ids: Sequence[int]) -> list[_ClipRow]:
+    with project.session() as session:
+        found = session.execute(
+            select(Clip.id, Clip.uid, Recording.source_path, Clip.offset_s, Clip.duration_s)
+            .join(Recording, Recording.id == Clip.recording_id)
+            .where(Clip.id.in_(list(ids)))
+            .order_by(Clip.id)
+        ).all()
+    rows = []
+    for clip_id, uid, source, offset, duration in found:
+        path = Path(source)
+        rows.append(
+            _ClipRow(
+                clip_id, uid, path if path.is_absolute() else project.root / path, offset, duration
+            )
+        )
+    return rows
+
+
+def _load(row: _ClipRow, backend: ASRBackend) -> np.ndarray:
+    if row.duration_s > backend.max_duration_s:
+        # Refused before reading: a long recording is not worth loading to reject it.
+        check_audio(np.ones(round(row.duration_s * SAMPLE_RATE) + 1, dtype=np.float32), backend)
+    audio = load_audio(row.path, row.offset_s, row.duration_s)
+    check_audio(audio, backend)
+    return audio
+
+
+def _transcribe(
+    backend: ASRBackend, rows: list[_ClipRow], audios: list[np.ndarray], log: _FailureLog
+) -> list[tuple[_ClipRow, Hypothesis]]:
+    try:
+        hypotheses = backend.transcribe(audios)
+        if len(hypotheses) != len(rows):
+            raise ModelError(
+                f"backend {backend.name} returned {len(hypotheses)} hypotheses for "
+                f"{len(rows)} clips"
+            )
+        return list(zip(rows, hypotheses, strict=True))
+    except (ModelError, RuntimeError, ValueError):
+        if len(rows) == 1:
+            raise
+    # One clip broke the batch: decode one at a time to find it and keep the rest.
+    done: list[tuple[_ClipRow, Hypothesis]] = []
+    for row, audio in zip(rows, audios, strict=True):
+        try:
+            done.extend(_transcribe(backend, [row], [audio], log))
+        except (ModelError, RuntimeError, ValueError) as exc:
+            log.add(ClipFailure(row.clip_id, row.uid, f"{backend.name} failed: {exc}"))
+    return done
+
+
+def _store(project: Project, model_id: int, results: list[tuple[_ClipRow, Hypothesis]]) -> int:
+    if not results:
+        return 0
+    with project.session() as session:
+        existing = set(
+            session.scalars(
+                select(Suggestion.clip_id).where(
+                    Suggestion.model_version_id == model_id,
+                    Suggestion.clip_id.in_([row.clip_id for row, _ in results]),
+                )
+            )
+        )
+        added = 0
+        for row, hypothesis in results:
+            if row.clip_id in existing:
+                continue  # written meanwhile by a concurrent run
+            session.add(
+                Suggestion(
+                    clip_id=row.clip_id, model_version_id=model_id, **hypothesis_to_row(hypothesis)
+                )
+            )
+            added += 1
+    return added
+
+
+def suggest(
+    project: Project,
+    model: str = CATALOG_MODEL,
+    flt: ClipFilter | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    backend: ASRBackend | None = None,
+) -> SuggestReport:
+    """Suggest transcripts for the matching clips that have none from `model` yet.
+
+    Args:
+        project: the open project.
+        model: a model version name, or a base name such as ``sphinx-catalog`` (its newest
+            version); ``sphinx-generic`` is registered on first use.
+        flt: which clips (default: every clip).
+        batch_size: clips decoded and committed together.
+        limit: stop after this many clips have been attempted (None: all).
+        progress: called as progress(done, total) after each batch.
+        backend: an already loaded backend for the model (default: created from its spec).
+
+    Raises:
+        ModelError: the model is unknown or cannot be loaded, or an argument is out of range.
+    """
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ModelError(f"batch_size={batch_size} must be between 1 and {MAX_BATCH_SIZE}")
+    if limit is not None and limit < 0:
+        raise ModelError(f"limit={limit} must be zero or positive")
+    with project.session() as session:
+        row = find_model(session, model)
+        model_id, model_name = row.id, row.name
+        spec = to_spec(row, project.root)
+    engine = backend or create_backend(spec)
+    engine.load()
+    pending, selected = _pending_ids(project, flt or ClipFilter(), model_id)
+    skipped_existing = selected - len(pending)
+    if limit is not None:
+        pending = pending[:limit]
+    log = _FailureLog(project.root / "reports", model_name)
+    suggested, audio_s, decode_s = 0, 0.0, 0.0
+    try:
+        for start in range(0, len(pending), batch_size):
+            rows, audios = [], []
+            for clip in _rows(project, pending[start : start + batch_size]):
+                try:
+                    audios.append(_load(clip, engine))
+                    rows.append(clip)
+                except (AudioError, AudioRejectedError) as exc:
+                    log.add(ClipFailure(clip.clip_id, clip.uid, str(exc)))
+            began = time.perf_counter()
+            results = _transcribe(engine, rows, audios, log) if rows else []
+            decode_s += time.perf_counter() - began
+            audio_s += sum(a.size for a in audios) / SAMPLE_RATE
+            suggested += _store_retrying(project, model_id, results)
+            if progress is not None:
+                progress(min(start + batch_size, len(pending)), len(pending))
+    finally:
+        log.close()
+    return SuggestReport(
+        model_name=model_name,
+        model_id=model_id,
+        backend_version=engine.version,
+        selected=selected,
+        skipped_existing=skipped_existing,
+        suggested=suggested,
+        failures=tuple(log.kept),
+        failed=log.count,
+        error_log=log.path,
+        audio_s=audio_s,
+        decode_s=decode_s,
+    )
+
+
+def _store_retrying(
+    project: Project, model_id: int, results: list[tuple[_ClipRow, Hypothesis]]
+) -> int:
+    try:
+        return _store(project, model_id, results)
+    except IntegrityError:
+        # A concurrent run inserted one of these between our check and commit; the retry's
+        # check sees it now.
+        return _store(project, model_id, results)

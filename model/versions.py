@@ -1,0 +1,117 @@
+"""Registered model versions: creating, finding and resolving them to a loadable spec.
+
+A model's files live under ``<project>/models/<name>/``; the ``path`` column stores that folder
+relative to the project root, so that a project directory can be moved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxcart.datasets.schema import ModelVersion
+from voxcart.model.backend import ModelSpec
+from voxcart.model.errors import ModelError
+
+MODELS_DIR = "models"
+GENERIC_MODEL = "sphinx-generic"
+CATALOG_MODEL = "sphinx-catalog"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+
+
+def check_name(name: str) -> str:
+    """Return `name` when it is a safe model name (it becomes a folder name).
+
+    Raises:
+        ModelError: the name is empty, too long, or has characters other than letters,
+            digits, ``_``, ``.`` and ``-`` (or starts with one of the last three).
+    """
+    if not _NAME_RE.match(name):
+        raise ModelError(
+            f"model name {name!r} is not allowed; use 1-100 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def register_model(
+    session: Session,
+    name: str,
+    backend: str,
+    path: str | None,
+    config: Mapping[str, Any],
+    parent_id: int | None = None,
+) -> ModelVersion:
+    """Add a model version row.
+
+    Raises:
+        ModelError: a model with that name already exists, or the name is not allowed.
+    """
+    check_name(name)
+    if session.scalar(select(ModelVersion.id).where(ModelVersion.name == name)) is not None:
+        raise ModelError(f"model {name!r} is already registered; choose another --name")
+    row = ModelVersion(
+        name=name, backend=backend, path=path, config=dict(config), parent_id=parent_id
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def ensure_generic_model(session: Session) -> ModelVersion:
+    """The ``sphinx-generic`` model (bundled en-us LM and dictionary), registered on first use."""
+    row = session.scalar(select(ModelVersion).where(ModelVersion.name == GENERIC_MODEL))
+    if row is not None:
+        return row
+    return register_model(
+        session,
+        GENERIC_MODEL,
+        "sphinx",
+        None,
+        {"lm": "bundled en-us", "description": "pocketsphinx's generic US English LM"},
+    )
+
+
+def latest_version(session: Session, base: str) -> ModelVersion | None:
+    """The newest model named ``<base>-v<N>`` (highest N), or None."""
+    pattern = re.compile(rf"^{re.escape(base)}-v(\d+)$")
+    best: tuple[int, ModelVersion] | None = None
+    for row in session.scalars(select(ModelVersion).where(ModelVersion.name.like(f"{base}-v%"))):
+        match = pattern.match(row.name)
+        if match and (best is None or int(match.group(1)) > best[0]):
+            best = (int(match.group(1)), row)
+    return best[1] if best else None
+
+
+def find_model(session: Session, name: str) -> ModelVersion:
+    """A model by exact name, or the newest ``<name>-v<N>`` when `name` is a base name.
+
+    ``sphinx-generic`` is registered on first use.
+
+    Raises:
+        ModelError: no such model.
+    """
+    if name == GENERIC_MODEL:
+        return ensure_generic_model(session)
+    row = session.scalar(select(ModelVersion).where(ModelVersion.name == name))
+    if row is None:
+        row = latest_version(session, name)
+    if row is None:
+        known = ", ".join(sorted(session.scalars(select(ModelVersion.name)))) or "none"
+        hint = " (run `voxcart lm build` first)" if name.startswith(CATALOG_MODEL) else ""
+        raise ModelError(f"no model named {name!r}{hint}; registered models: {known}")
+    return row
+
+
+def to_spec(row: ModelVersion, project_root: Path) -> ModelSpec:
+    """The loadable spec of a model version, its folder resolved against the project root."""
+    path = None
+    if row.path:
+        folder = Path(row.path)
+        path = folder if folder.is_absolute() else project_root / folder
+    return ModelSpec(name=row.name, backend=row.backend, path=path, config=dict(row.config or {}))
