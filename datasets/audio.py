@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
 from voxcart.datasets.errors import AudioError
 
 TARGET_SR = 16000

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, select
+
 from voxcart.datasets.audio import resample, write_wav
 from voxcart.datasets.catalog import import_catalog
 from voxcart.datasets.demo_catalog import demo_products, write_demo_catalog

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from voxcart.datasets.atomic import atomic_open, csv_safe_cell
 
 CSV_COLUMNS: tuple[str, ...] = (

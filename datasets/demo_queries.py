@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from voxcart.datasets.demo_catalog import DemoProduct
 from voxcart.datasets.normalize import normalize
 

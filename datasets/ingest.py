@@ -296,7 +296,7 @@ def import_source(
     source = Path(os.path.realpath(Path(source).expanduser()))
     roots = tuple(
         Path(os.path.realpath(project.root / Path(r).expanduser()))
-        for r in (*project.config.audio_roots, *allowed_roots)
+        for r in (*map(Path, project.config.audio_roots), *allowed_roots)
     )
     resolved, stream = iter_source(source, fmt, SourceContext(roots, allow_outside))
     total = count_items(source, resolved)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from voxcart.datasets.revisions import build_revision
 from voxcart.datasets.schema import Clip, Recording, Revision, RevisionStatus
 from voxcart.datasets.sources_common import ImportItem
@@ -70,11 +71,12 @@ def _short(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
-def _recording(ready: ReadyItem) -> Recording:
-    info = ready.scan.info
+def recording_row(scan: AudioScan, import_source: str) -> Recording:
+    """A new Recording row for a scanned file (what import and augmentation both store)."""
+    info = scan.info
     return Recording(
         source_path=str(info.path),
-        content_hash=ready.scan.content_hash,
+        content_hash=scan.content_hash,
         format=info.format[:16],
         subtype=info.subtype[:32],
         duration_s=info.duration_s,
@@ -82,8 +84,8 @@ def _recording(ready: ReadyItem) -> Recording:
         channels=info.channels,
         num_frames=info.num_frames,
         size_bytes=info.size_bytes,
-        import_source=ready.item.source_format[:64],
-        info=ready.scan.stats,
+        import_source=import_source[:64],
+        info=scan.stats,
     )
 
 
@@ -197,7 +199,7 @@ def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:
     for ready in batch:
         digest = ready.scan.content_hash
         if digest not in ids and digest not in new:
-            new[digest] = _recording(ready)
+            new[digest] = recording_row(ready.scan, ready.item.source_format)
     session.add_all(new.values())
     session.flush()
     ids.update((digest, recording.id) for digest, recording in new.items())

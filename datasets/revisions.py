@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
+
 from voxcart.datasets.normalize import normalize
 from voxcart.datasets.schema import Revision, RevisionStatus
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+
 from voxcart.datasets.config import SplitConfig
 from voxcart.datasets.schema import Clip, Split
 from voxcart.datasets.store import Project

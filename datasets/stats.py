@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
+
 from voxcart.datasets.revisions import latest_revision_ids
 from voxcart.datasets.schema import Catalog, CatalogTerm, Clip, Recording, Revision
 from voxcart.datasets.store import Project

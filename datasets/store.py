@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
 from voxcart.datasets.config import CONFIG_NAME, ProjectConfig, load_config
 from voxcart.datasets.errors import ProjectError
 

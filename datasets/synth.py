@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from voxcart.datasets.errors import SynthesisError
 
 # espeak-ng's speak_lib.h
@@ -288,6 +289,17 @@ def _engine() -> Iterator[tuple[Any, int, list[np.ndarray]]]:
             terminate()
         # Unloading resets the library's static state, which is what makes output repeatable.
         _unload(lib._handle)
+
+
+@contextmanager
+def espeak_library() -> Iterator[tuple[Any, int]]:
+    """Exclusive use of a freshly initialised espeak-ng library (and its sample rate).
+
+    For other espeak-ng calls than synthesis (e.g. ``espeak_TextToPhonemes`` for G2P): holds
+    the process-wide lock, so no synthesis runs meanwhile, and unloads the library afterwards.
+    """
+    with _LOCK, _engine() as (lib, rate, _chunks):
+        yield lib, rate
 
 
 def _languages(raw: int | None) -> list[str]:

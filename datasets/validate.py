@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
 from voxcart.datasets.audio import AudioInfo, open_audio
 from voxcart.datasets.config import ValidationConfig
 from voxcart.datasets.errors import AudioError

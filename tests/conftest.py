@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
 from voxcart.datasets.store import Project, init_project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

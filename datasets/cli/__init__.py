@@ -10,6 +10,7 @@ import importlib
 import sys
 
 import typer
+
 from voxcart.datasets.errors import VoxcartError
 
 app = typer.Typer(
@@ -29,6 +30,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "voxcart.datasets.cli.catalog_cmd",
     "voxcart.datasets.cli.export_cmd",
     "voxcart.datasets.cli.demo_cmd",
+    "voxcart.datasets.cli.segment_cmd",
+    "voxcart.augment.cli",
+    "voxcart.model.cli",
+    "voxcart.labeler.cli",
 )
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.demo import MAX_CLIPS, build_demo
 
 
@@ -34,20 +34,7 @@ def demo(
 
     Clips start unlabelled; the text each was synthesized from is kept only as a hidden reference.
     """
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("synthesizing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("demo", total=clips)
-
-        def advance(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar("synthesizing", total=clips) as advance:
         try:
             summary = build_demo(
                 directory, n_clips=clips, seed=seed, noise_fraction=noise, progress=advance

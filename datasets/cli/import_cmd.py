@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.ingest import FORMATS, import_source
+from voxcart.datasets.segment import METHODS, SegmentConfig
+from voxcart.datasets.segment_store import segment_recordings, select_recordings
 from voxcart.datasets.store import open_project
 
 
@@ -47,24 +49,25 @@ def import_(
         bool, typer.Option("--no-transcripts", help="Ignore the source's transcripts.")
     ] = False,
     top: Annotated[int, typer.Option(help="Rejections listed in the summary.")] = 10,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Cut the imported long recordings into query clips: {', '.join(METHODS)} "
+            "(see `voxcart segment --help` for the finer options)."
+        ),
+    ] = None,
+    segmentation: Annotated[
+        Path | None,
+        typer.Option(help="pyannote segmentation checkpoint (with --segment pyannote)."),
+    ] = None,
 ) -> None:
     """Import audio (validated, deduplicated by content) and its transcripts into the project."""
+    # Built first so that a bad --segment value fails before anything is imported.
+    seg_config = SegmentConfig(method=segment) if segment else None
     project = open_project(project_dir, db)
-    console = Console(stderr=True)
+    before = max(select_recordings(project), default=0)
     try:
-        with Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("import", total=None)
-
-            def advance(done: int, total: int | None) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with progress_bar("importing") as advance:
             report = import_source(
                 project,
                 source,
@@ -77,9 +80,18 @@ def import_(
                 transcripts=not no_transcripts,
                 progress=advance,
             )
+        typer.echo(report.summary(top=top))
+        if seg_config is not None:
+            new_ids = select_recordings(project, [f"id>{before}"])
+            seg = segment_recordings(
+                project,
+                new_ids,
+                seg_config,
+                segmentation=str(segmentation) if segmentation else None,
+            )
+            typer.echo(seg.summary())
     finally:
         project.close()
-    typer.echo(report.summary(top=top))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.config import ProjectConfig, SplitConfig
 from voxcart.datasets.errors import ConfigError

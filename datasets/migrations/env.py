@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
+
 from voxcart.datasets.schema import Base
 
 config = context.config

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from voxcart.datasets.audio import TARGET_SR, load_audio, probe, write_wav
-from voxcart.datasets.errors import AudioError
 
 from tests.conftest import make_audio, write_audio
+from voxcart.datasets.audio import TARGET_SR, load_audio, probe, write_wav
+from voxcart.datasets.errors import AudioError
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 from sqlalchemy import select
+
+from tests.conftest import write_audio
 from voxcart.datasets.errors import ManifestError
 from voxcart.datasets.ingest import ImportReport, import_source
 from voxcart.datasets.schema import Clip, Recording, Revision
 from voxcart.datasets.store import Project
-
-from tests.conftest import write_audio
 
 
 def _reasons(report: ImportReport) -> dict[str, str]:

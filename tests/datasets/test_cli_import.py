@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from typer.testing import CliRunner
-from voxcart.datasets.cli import build_app
-from voxcart.datasets.errors import ManifestError
 
 from tests.conftest import write_audio
+from voxcart.datasets.cli import build_app
+from voxcart.datasets.errors import ManifestError
 
 runner = CliRunner()
 

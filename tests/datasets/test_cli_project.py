@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from typer.testing import CliRunner
+
 from voxcart.datasets.cli import build_app
 
 runner = CliRunner()

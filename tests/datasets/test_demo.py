@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from typer.testing import CliRunner
+
+from tests.conftest import write_audio
 from voxcart.datasets.cli import build_app
 from voxcart.datasets.demo import REFERENCE_SOURCE, DemoSummary, build_demo
 from voxcart.datasets.demo_catalog import CSV_COLUMNS, demo_products, write_demo_catalog
@@ -31,8 +33,6 @@ from voxcart.datasets.schema import (
     Suggestion,
 )
 from voxcart.datasets.store import Project, open_project
-
-from tests.conftest import write_audio
 
 N_CLIPS = 12
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from voxcart.datasets.errors import ManifestError, UnsafePathError
 from voxcart.datasets.paths import resolve_safe
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+
 from voxcart.datasets.migrate import current_revision, head_revision
 from voxcart.datasets.revisions import add_revision, current_transcripts
 from voxcart.datasets.schema import Clip, Recording, RevisionStatus

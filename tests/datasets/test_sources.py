@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import write_audio
 from voxcart.datasets.errors import ManifestError
 from voxcart.datasets.sources import count_items, detect_format, iter_source
 from voxcart.datasets.sources_common import ImportItem, Rejection, SourceContext
 from voxcart.datasets.sources_kaldi import SortedTable
-
-from tests.conftest import write_audio
 
 CTX = SourceContext()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
+
 from voxcart.datasets.config import SplitConfig
 from voxcart.datasets.schema import Clip, Recording, Split
 from voxcart.datasets.splits import assign_splits, group_key, split_for

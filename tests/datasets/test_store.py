@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
+
 from voxcart.datasets.config import CONFIG_NAME, ProjectConfig, load_config
 from voxcart.datasets.errors import ConfigError, ProjectError
 from voxcart.datasets.migrate import current_revision, head_revision

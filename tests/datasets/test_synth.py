@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from voxcart.datasets.errors import SynthesisError
 from voxcart.datasets.synth import (
     MAX_DATA_PATH_BYTES,

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
+from tests.conftest import make_audio, write_audio
 from voxcart.datasets.config import ValidationConfig
 from voxcart.datasets.errors import AudioError
 from voxcart.datasets.validate import check_size, check_span, scan_file
-
-from tests.conftest import make_audio, write_audio
 
 CONFIG = ValidationConfig()
 
