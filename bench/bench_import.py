@@ -145,7 +145,7 @@ def main() -> None:
                 f"{base['per_s'] / run['per_s']:>5.1f}x {run['rss_before_mib']:>8.0f}MB "
                 f"{run['rss_peak_mib']:>7.0f}MB "
                 f"{run['rss_peak_mib'] - run['rss_before_mib']:>8.0f}MB "
-                f"{run['traced_peak_mib']:>9.1f}MB"
+                + (f"{run['traced_peak_mib']:>9.1f}MB" if args.tracemalloc else f"{'-':>11}")
             )
         print(
             "ratio = baseline clips/s / import clips/s (how far above the I/O floor the import is)"
