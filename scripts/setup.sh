@@ -15,5 +15,7 @@ stamp=".venv/.voxcart-installed${extras:+-dev}"
 if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e ".${extras}"
+    # pyctcdecode 0.5.0 pins numpy<2 but runs fine on numpy 2: install it without its pins.
+    .venv/bin/python -m pip install --quiet --no-deps "pyctcdecode==0.5.0"
     touch "$stamp"
 fi
