@@ -1,0 +1,71 @@
+"""Home page: project statistics and per-annotator counters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from voxcart.datasets.schema import Role
+from voxcart.datasets.stats import project_stats
+from voxcart.labeler.app_context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.overview import annotator_activity
+from voxcart.labeler.review import count_pending_reviews
+
+
+def render() -> None:
+    """Show the project's size and progress, and who did how much."""
+    user = require_role(*PAGE_ROLES["home"])
+    project = get_project()
+    st.title("voxcart")
+    st.text(f"Project: {project.config.name}  ({project.root})")
+    stats = project_stats(project)
+    labelled = sum(stats.clips_by_status.get(s, 0) for s in ("accepted", "corrected"))
+    cols = st.columns(4)
+    cols[0].metric("Clips", stats.clips)
+    cols[1].metric("Hours", f"{stats.hours:.2f}")
+    cols[2].metric("Labelled clips", labelled)
+    cols[3].metric("Waiting for review", count_pending_reviews(project))
+
+    activity = annotator_activity(project)
+    mine = next((a for a in activity if a.user_id == user.id), None)
+    st.subheader("Your work")
+    mcols = st.columns(4)
+    mcols[0].metric("Annotations", mine.annotations if mine else 0)
+    mcols[1].metric("Last 24 h", mine.last_24h if mine else 0)
+    mcols[2].metric("Audio hours", f"{mine.audio_hours:.3f}" if mine else "0.000")
+    mcols[3].metric("Reviews", mine.reviews if mine else 0)
+
+    if user.role in (Role.REVIEWER, Role.LEAD):
+        st.subheader("Team")
+        st.dataframe(
+            pd.DataFrame([a.__dict__ for a in activity]).drop(columns=["user_id"], errors="ignore"),
+            hide_index=True,
+            key="voxcart_home_team",
+        )
+
+    st.subheader("Clips by status")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "status": list(stats.clips_by_status),
+                "clips": list(stats.clips_by_status.values()),
+                "hours": [stats.hours_by_status.get(k, 0.0) for k in stats.clips_by_status],
+            }
+        ),
+        hide_index=True,
+    )
+    st.subheader("Clips by split")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "split": list(stats.clips_by_split),
+                "clips": list(stats.clips_by_split.values()),
+                "hours": [stats.hours_by_split.get(k, 0.0) for k in stats.clips_by_split],
+            }
+        ),
+        hide_index=True,
+    )
+    st.text(
+        f"Speakers: {stats.speakers}   vocabulary: {stats.vocabulary} words   "
+        f"catalog coverage: {stats.catalog_coverage:.1%}"
+    )

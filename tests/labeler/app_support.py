@@ -1,0 +1,122 @@
+"""Helpers of the app tests: a project with accounts, clips with real audio, an AppTest runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import write_audio
+from voxcart.datasets.revisions import add_revision
+from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Role, Split
+from voxcart.datasets.store import Project
+from voxcart.labeler import auth
+from voxcart.labeler.app_cli import APP_SCRIPT
+
+PASSWORDS = {role: f"pw-{role.value}-12345" for role in Role}
+TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Ids of one account per role (username = role name)."""
+
+    annotator: int
+    reviewer: int
+    lead: int
+
+    def of(self, role: Role) -> int:
+        return {Role.ANNOTATOR: self.annotator, Role.REVIEWER: self.reviewer, Role.LEAD: self.lead}[
+            role
+        ]
+
+
+def make_accounts(project: Project) -> Accounts:
+    """One account per role, with the passwords of :data:`PASSWORDS`."""
+    with project.session() as session:
+        ids = {
+            role: auth.create_user(session, role.value, PASSWORDS[role], role).id for role in Role
+        }
+    return Accounts(ids[Role.ANNOTATOR], ids[Role.REVIEWER], ids[Role.LEAD])
+
+
+def make_audio_clips(
+    project: Project, n: int, speakers: tuple[str, ...] = ("spk1", "spk2")
+) -> list[int]:
+    """`n` one-second clips of one real generated WAV, alternating speakers, all in train."""
+    wav = write_audio(project.root / "media" / "tone.wav", seconds=float(n), seed=3)
+    with project.session() as session:
+        rec = Recording(
+            source_path=str(wav),
+            content_hash=f"tone-{n}",
+            format="WAV",
+            duration_s=float(n),
+            sample_rate=16_000,
+            channels=1,
+            num_frames=16_000 * n,
+        )
+        session.add(rec)
+        session.flush()
+        session.execute(
+            insert(Clip),
+            [
+                {
+                    "uid": f"clip-{i:03d}",
+                    "recording_id": rec.id,
+                    "offset_s": float(i),
+                    "duration_s": 1.0,
+                    "speaker": speakers[i % len(speakers)],
+                    "split": Split.TRAIN,
+                }
+                for i in range(n)
+            ],
+        )
+        return list(session.scalars(select(Clip.id).order_by(Clip.id)))
+
+
+def annotate(
+    project: Project, clip_id: int, user_id: int, text: str, suggestion_id: int | None = None
+) -> int:
+    """A human revision as the annotate page writes it; returns its id."""
+    with project.session() as session:
+        return add_revision(
+            session,
+            clip_id,
+            text,
+            RevisionStatus.CORRECTED,
+            source="human",
+            user_id=user_id,
+            suggestion_id=suggestion_id,
+        ).id
+
+
+def app(user_id: int | None = None) -> AppTest:
+    """The whole app (navigation included), optionally already logged in."""
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT_S)
+    if user_id is not None:
+        at.session_state["voxcart_user_id"] = user_id
+    return at
+
+
+def _render_page(module: str) -> None:
+    import importlib
+
+    importlib.import_module(f"voxcart.labeler.pages.{module}").render()
+
+
+def page(module: str, user_id: int | None = None) -> AppTest:
+    """One page rendered directly (no navigation), optionally logged in."""
+    at = AppTest.from_function(_render_page, args=(module,), default_timeout=TIMEOUT_S)
+    if user_id is not None:
+        at.session_state["voxcart_user_id"] = user_id
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every text-like element's value, joined (for assertions on what the page shows)."""
+    parts: list[str] = []
+    for kind in ("title", "subheader", "text", "markdown", "caption", "success", "error",
+                 "warning", "info", "code"):  # fmt: skip
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    return "\n".join(parts)

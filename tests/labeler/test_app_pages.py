@@ -1,0 +1,216 @@
+"""The app's pages through AppTest: review actions, explore filters, export zip, jobs, escaping."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from sqlalchemy import select
+
+from tests.labeler.app_support import annotate, make_accounts, make_audio_clips, page, texts
+from voxcart.datasets.schema import ModelVersion, Revision, RevisionStatus, Suggestion
+
+HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
+
+
+@pytest.fixture
+def env(project, monkeypatch):
+    monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
+    monkeypatch.delenv("VOXCART_DB", raising=False)
+    accounts = make_accounts(project)
+    clips = make_audio_clips(project, 4)
+    with project.session() as session:
+        model = ModelVersion(name="test-model-v1", backend="sphinx", metrics={"wer": 0.25})
+        session.add(model)
+        session.flush()
+        sugg = []
+        for i, clip_id in enumerate(clips):
+            row = Suggestion(
+                clip_id=clip_id,
+                model_version_id=model.id,
+                text=f"sony earbuds {i}",
+                scores={"mean_confidence": 0.2 + 0.2 * i},
+            )
+            session.add(row)
+            session.flush()
+            sugg.append(row.id)
+    return accounts, clips, sugg
+
+
+def _newest(project, clip_id) -> Revision:
+    with project.session() as session:
+        return session.scalars(
+            select(Revision).where(Revision.clip_id == clip_id).order_by(Revision.id.desc())
+        ).first()
+
+
+def _frame(at, column: str):
+    """The first table on the page that has `column` (AppTest does not expose table keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _no_unsafe_data(at) -> None:
+    for md in at.markdown:
+        if md.allow_html:
+            for bad in HOSTILE:
+                assert bad not in md.value
+
+
+def test_review_page_approve_reject_edit(env, project):
+    acc, clips, sugg = env
+    revs = [
+        annotate(project, c, acc.annotator, f"sony wireless earbuds {i}", sugg[i])
+        for i, c in enumerate(clips[:3])
+    ]
+    at = page("review", acc.reviewer).run()
+    shown = texts(at)
+    assert "3 clip(s) wait for review" in shown
+    assert "sony earbuds 0" in shown and "sony wireless earbuds 0" in shown
+    assert any("vx-diff" in md.value and md.allow_html for md in at.markdown)
+
+    at.button(key="voxcart_review_approve").click().run()
+    assert not at.exception
+    rev = _newest(project, clips[0])
+    assert (rev.source, rev.status, rev.previous_id) == (
+        "review:approve",
+        RevisionStatus.ACCEPTED,
+        revs[0],
+    )
+    assert "Approved clip-000" in texts(at)
+
+    at.text_input(key="voxcart_review_reason").input("wrong brand")
+    at.button(key="voxcart_review_reject").click().run()
+    rev = _newest(project, clips[1])
+    assert (rev.status, rev.flags) == (RevisionStatus.FLAGGED, ["rejected:wrong brand"])
+
+    at.text_area(key=f"voxcart_review_text_{revs[2]}").input("sony earbuds pro")
+    at.button(key="voxcart_review_edit").click().run()
+    rev = _newest(project, clips[2])
+    assert (rev.source, rev.status, rev.verbatim) == (
+        "review:edit",
+        RevisionStatus.CORRECTED,
+        "sony earbuds pro",
+    )
+    assert "Nothing to review" in texts(at)
+
+
+def test_review_page_shows_agreement(env, project):
+    acc, clips, _ = env
+    annotate(project, clips[0], acc.annotator, "apple watch band")
+    annotate(project, clips[0], acc.lead, "apple watch")
+    at = page("review", acc.lead).run()
+    assert "Double-annotated clips" in [m.label for m in at.metric]
+    frame = _frame(at, "annotator A")
+    assert list(frame["annotator A"]) == ["annotator"] and list(frame["annotator B"]) == ["lead"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_transcripts_render_escaped(env, project, hostile):
+    acc, clips, sugg = env
+    annotate(project, clips[0], acc.annotator, f"buy {hostile} now", sugg[0])
+    for module, role in (("review", acc.reviewer), ("explore", acc.lead)):
+        at = page(module, role).run()
+        assert not at.exception
+        _no_unsafe_data(at)
+        diff_html = "".join(md.value for md in at.markdown if "vx-diff" in md.value)
+        assert "&lt;" in diff_html  # shown, escaped
+        assert any(hostile in t.value for t in at.text)  # plain text elements show it as is
+
+
+def test_explore_filters_by_status_speaker_confidence_and_flag(env, project):
+    acc, clips, sugg = env
+    annotate(project, clips[0], acc.annotator, "sony earbuds 0", sugg[0])
+    annotate(project, clips[1], acc.annotator, "totally different words", sugg[1])
+    at = page("explore", acc.annotator).run()
+    assert len(_frame(at, "confidence")) == 4
+
+    at.multiselect(key="voxcart_explore_status").select("corrected").run()
+    assert sorted(_frame(at, "confidence")["clip_id"]) == clips[:2]
+    at.number_input(key="voxcart_explore_min_wer").set_value(0.5).run()
+    assert list(_frame(at, "confidence")["clip_id"]) == [clips[1]]
+
+    at.multiselect(key="voxcart_explore_status").unselect("corrected").run()
+    at.number_input(key="voxcart_explore_min_wer").set_value(None).run()
+    at.multiselect(key="voxcart_explore_speaker").select("spk1").run()
+    assert list(_frame(at, "confidence")["speaker"]) == ["spk1", "spk1"]
+    at.multiselect(key="voxcart_explore_speaker").unselect("spk1").run()
+    at.number_input(key="voxcart_explore_min_conf").set_value(0.5).run()
+    assert list(_frame(at, "confidence")["clip_id"]) == clips[2:]
+    at.number_input(key="voxcart_explore_min_conf").set_value(None).run()
+    at.text_input(key="voxcart_explore_flag").input("nothing-has-this").run()
+    assert len(_frame(at, "confidence")) == 0
+    assert not at.exception
+
+
+def test_explore_plays_clip_and_shows_history(env, project):
+    acc, clips, sugg = env
+    annotate(project, clips[0], acc.annotator, "first text", sugg[0])
+    annotate(project, clips[0], acc.annotator, "second text", sugg[0])
+    at = page("explore", acc.reviewer).run()
+    assert len(at.get("audio")) == 1
+    history = _frame(at, "revision")
+    assert list(history["text"]) == ["first text", "second text"]
+
+
+def test_export_page_writes_the_cli_export_and_a_zip(env, project):
+    acc, clips, _ = env
+    for c in clips:
+        annotate(project, c, acc.annotator, "sony earbuds")
+    at = page("export", acc.lead).run()
+    at.selectbox(key="voxcart_export_format").select("csv")
+    at.text_input(key="voxcart_export_name").input("from-app")
+    next(b for b in at.button if b.label == "Export").click().run()
+    assert not at.exception, at.exception
+    assert "Exported 4 clips" in texts(at)
+    zip_path = project.exports_dir / "from-app.zip"
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+    assert "from-app/datasheet.json" in names
+    assert all(n.startswith("from-app/") for n in names)
+    assert len(at.get("download_button")) == 1
+
+
+def test_export_page_reports_exporter_errors(env, project):
+    acc, *_ = env
+    at = page("export", acc.lead).run()
+    next(b for b in at.button if b.label == "Export").click().run()
+    assert "no clips to export" in texts(at)
+
+
+def test_rounds_page_lists_models_and_starts_an_lm_job(env, project):
+    from voxcart.labeler import jobs
+
+    acc, *_ = env
+    at = page("rounds", acc.lead).run()
+    models = _frame(at, "backend")
+    assert "test-model-v1" in list(models["name"])
+    assert "No active-learning round yet." in texts(at)
+    at.button(key="voxcart_rounds_lm").click().run()
+    status = jobs.wait(project, timeout_s=60)
+    assert status is not None and status.kind == "build-lm"
+    # The demo-less project has no catalog: the job fails with the LM builder's reason.
+    assert status.state is jobs.JobState.FAILED and "no catalog products" in status.summary
+    at.run()
+    assert "no catalog products" in texts(at)
+
+
+def test_augment_preview_page_shows_before_and_after(env, project):
+    acc, *_ = env
+    at = page("augment_preview", acc.lead).run()
+    assert not at.exception, at.exception
+    assert len(at.get("audio")) == 2
+    assert len(at.get("image")) == 2
+    assert "Before" in texts(at) and "After" in texts(at)
+
+
+def test_home_counts_each_annotators_work(env, project):
+    acc, clips, _ = env
+    annotate(project, clips[0], acc.annotator, "a b c")
+    annotate(project, clips[1], acc.annotator, "a b c")
+    at = page("home", acc.annotator).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Annotations"] == "2"
+    assert metrics["Waiting for review"] == "2"
+    at = page("home", acc.lead).run()
+    team = _frame(at, "annotations")
+    assert dict(zip(team["username"], team["annotations"], strict=True))["annotator"] == 2

@@ -1,0 +1,134 @@
+"""Services behind the app: demo accounts, background jobs, export zips, `voxcart app`."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.labeler.helpers import make_clips
+from voxcart.datasets.errors import ProjectError
+from voxcart.datasets.schema import ClipReference, Role
+from voxcart.labeler import app_cli, auth, jobs
+from voxcart.labeler.demo_users import DEMO_ACCOUNTS, ensure_demo_users
+from voxcart.labeler.export_bundle import zip_folder
+
+
+def test_demo_users_only_in_demo_projects(project):
+    make_clips(project, 1)
+    with pytest.raises(ProjectError, match="no demo clips"):
+        ensure_demo_users(project)
+    with project.session() as session:
+        assert auth.list_users(session) == []
+
+
+def test_demo_users_are_created_once_and_can_log_in(project):
+    (clip,) = make_clips(project, 1)
+    with project.session() as session:
+        session.add(ClipReference(clip_id=clip, text="sony tv", source="demo-tts"))
+    accounts = ensure_demo_users(project)
+    assert [(u, r) for u, r, _ in accounts] == [
+        ("annotator", Role.ANNOTATOR), ("reviewer", Role.REVIEWER), ("lead", Role.LEAD),
+    ]  # fmt: skip
+    assert ensure_demo_users(project) == accounts  # idempotent
+    with project.session() as session:
+        assert len(auth.list_users(session)) == 3
+        for username, role, password in DEMO_ACCOUNTS:
+            assert auth.authenticate(session, username, password).role is role
+
+
+def test_only_one_job_runs_per_project_and_progress_is_visible(project):
+    release = threading.Event()
+
+    def body(progress):
+        progress(1, 4)
+        release.wait(30)
+        progress(4, 4)
+        return "all done"
+
+    first = jobs.start_job(project, "test", body)
+    with pytest.raises(jobs.JobBusyError, match="still running"):
+        jobs.start_job(project, "test", body)
+    release.set()
+    final = jobs.wait(project, timeout_s=30)
+    assert final is not None and final.job_id == first.job_id
+    assert (final.state, final.done, final.total, final.summary) == (
+        jobs.JobState.DONE, 4, 4, "all done",
+    )  # fmt: skip
+    again = jobs.start_job(project, "test", lambda progress: "second")
+    assert again.job_id > first.job_id
+    assert jobs.wait(project, 30).summary == "second"
+
+
+def test_a_failing_job_reports_its_error(project):
+    def body(progress):
+        raise RuntimeError("decoder exploded")
+
+    jobs.start_job(project, "test", body)
+    final = jobs.wait(project, 30)
+    assert final.state is jobs.JobState.FAILED and "decoder exploded" in final.summary
+
+
+def test_zip_folder_keeps_relative_names_and_skips_symlinks(tmp_path):
+    folder = tmp_path / "v1-csv"
+    (folder / "train").mkdir(parents=True)
+    (folder / "train" / "manifest.csv").write_text("a,b\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not ship")
+    (folder / "link.txt").symlink_to(secret)
+    target = zip_folder(folder, tmp_path / "v1-csv.zip")
+    with zipfile.ZipFile(target) as archive:
+        assert archive.namelist() == ["v1-csv/train/manifest.csv"]
+
+
+def test_app_command_runs_streamlit_on_loopback_with_the_project(project, monkeypatch):
+    seen = {}
+
+    class Done:
+        returncode = 0
+
+    def fake_run(command, env, check):
+        seen["command"], seen["env"] = command, env
+        return Done()
+
+    # The real `streamlit run` would serve forever; the command line is what matters here.
+    monkeypatch.setattr(app_cli.subprocess, "run", fake_run)
+    import typer
+
+    cli = typer.Typer()
+    app_cli.register(cli)
+    cli.command("noop")(lambda: None)  # keep `app` a sub-command
+    result = CliRunner().invoke(cli, ["app", "-p", str(project.root), "--headless"])
+    assert result.exit_code == 0, result.output
+    cmd = seen["command"]
+    assert cmd[1:5] == ["-m", "streamlit", "run", str(app_cli.APP_SCRIPT)]
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert seen["env"]["VOXCART_PROJECT"] == str(project.root)
+    assert app_cli.APP_SCRIPT.is_file()
+
+
+def test_app_command_refuses_a_directory_that_is_not_a_project(tmp_path):
+    import typer
+
+    cli = typer.Typer()
+    app_cli.register(cli)
+    cli.command("noop")(lambda: None)
+    result = CliRunner().invoke(cli, ["app", "-p", str(tmp_path)])
+    assert result.exit_code != 0
+    with pytest.raises(ProjectError, match="not a TCP port"):
+        app_cli.streamlit_command("127.0.0.1", 70000, True)
+
+
+def test_root_streamlit_app_routes_like_the_packaged_script(project, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO_ROOT
+
+    monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
+    at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert at.text_input(key="voxcart_login_password") is not None
