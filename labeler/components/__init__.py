@@ -1,0 +1,1 @@
+"""Custom Streamlit components of the labeling app (static HTML + JS, no build step)."""

@@ -1,0 +1,503 @@
+// voxcart transcript editor: a Streamlit component written against the bare postMessage protocol.
+// Every piece of data is put into the DOM with textContent or as an attribute value, never as HTML.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const audio = $("audio");
+  const edit = $("edit");
+  const wave = $("wave");
+  const RATES = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
+  const SKIP_LABELS = {
+    no_speech: "no speech",
+    wrong_language: "not the target language",
+    multiple_speakers: "several speakers",
+    noise: "noise only",
+    truncated: "truncated",
+    personal_data: "contains personal data",
+  };
+  const HELP =
+    "Keys (in the text box): Ctrl+Enter submit · Alt+A accept unchanged · Alt+S skip · " +
+    "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
+    "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Tab accept completion";
+
+  let args = null; // the latest render arguments
+  let token = null; // identifies the clip shown; a new token resets the editor
+  let started = performance.now();
+  let rateIndex = 2;
+  let flagged = false;
+  let pendingNonce = null; // an event sent and not yet handled by the page
+  let counter = 0;
+  let checkTimer = null;
+  let lastChecked = null;
+  let completions = [];
+  let completionIndex = 0;
+  let skipOpen = false;
+  let stopAt = null; // "last 2 s" stops at the end of the clip
+
+  // ---- Streamlit protocol ----
+  function post(type, data) {
+    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data), "*");
+  }
+  function setHeight() {
+    post("streamlit:setFrameHeight", { height: Math.ceil(document.documentElement.scrollHeight) + 4 });
+  }
+  function send(action, extra) {
+    if (!args || pendingNonce) return;
+    counter += 1;
+    const nonce = args.task_id + "-" + Date.now() + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
+    const value = Object.assign(
+      {
+        action: action,
+        nonce: nonce,
+        task_id: args.task_id,
+        text: edit.value,
+        flags: flagged ? ["unsure"] : [],
+        reason: null,
+        time_spent_s: Math.round((performance.now() - started) / 100) / 10,
+      },
+      extra || {}
+    );
+    if (action !== "check") {
+      pendingNonce = nonce;
+      clearTimeout(checkTimer);
+      edit.readOnly = true;
+      $("state").textContent = "saving…";
+    }
+    post("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
+  // ---- text helpers ----
+  const EDGE = /^[\s"'.,;:!?()\[\]{}<>]+|[\s"'.,;:!?()\[\]{}<>]+$/g;
+  function tokens(text) {
+    const out = [];
+    const re = /\S+/g;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      const norm = m[0].toLowerCase().replace(EDGE, "");
+      out.push({ raw: m[0], norm: norm, start: m.index, end: m.index + m[0].length });
+    }
+    return out.filter((t) => t.norm !== "");
+  }
+
+  // Word-level Levenshtein alignment of a (suggestion) to b (edit): ops eq/sub/ins/del.
+  function align(a, b) {
+    const n = a.length, m = b.length;
+    const d = [];
+    for (let i = 0; i <= n; i++) {
+      d.push(new Array(m + 1).fill(0));
+      d[i][0] = i;
+    }
+    for (let j = 0; j <= m; j++) d[0][j] = j;
+    for (let i = 1; i <= n; i++) {
+      for (let j = 1; j <= m; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j - 1] + cost, d[i - 1][j] + 1, d[i][j - 1] + 1);
+      }
+    }
+    const ops = [];
+    let i = n, j = m;
+    while (i > 0 || j > 0) {
+      if (i > 0 && j > 0 && d[i][j] === d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)) {
+        ops.push({ op: a[i - 1] === b[j - 1] ? "eq" : "sub", i: i - 1, j: j - 1 });
+        i--; j--;
+      } else if (j > 0 && d[i][j] === d[i][j - 1] + 1) {
+        ops.push({ op: "ins", i: -1, j: j - 1 });
+        j--;
+      } else {
+        ops.push({ op: "del", i: i - 1, j: -1 });
+        i--;
+      }
+    }
+    ops.reverse();
+    return { ops: ops, distance: d[n][m] };
+  }
+
+  function suggestionWords() {
+    return (args && args.words ? args.words : []).map((w) => String(w.word).toLowerCase());
+  }
+
+  // A typed token is marked when it is, or contains, a flagged word ("<b>zzqx</b>" holds "zzqx").
+  function oovWords() {
+    const words = ((args && args.oov) || []).map((f) => String(f.word).toLowerCase());
+    return { has: (norm) => words.some((w) => norm === w || norm.includes(w)) };
+  }
+
+  // ---- rendering ----
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderStrip() {
+    const strip = $("strip");
+    strip.replaceChildren();
+    if (!args || args.retype || !args.words || args.words.length === 0) return;
+    const low = args.low_confidence;
+    args.words.forEach((w, index) => {
+      const c = Number(w.confidence);
+      const cls = c < low ? "c-low" : c < (1 + low) / 2 ? "c-mid" : "c-high";
+      const span = el("span", "w " + cls, String(w.word));
+      span.title = "confidence " + c.toFixed(2);
+      span.dataset.index = String(index);
+      span.addEventListener("click", () => selectSuggestionWord(index));
+      strip.appendChild(span);
+    });
+  }
+
+  function renderDiff() {
+    const diff = $("diff");
+    diff.replaceChildren();
+    const sugg = args && !args.retype ? suggestionWords() : [];
+    const mine = tokens(edit.value);
+    const b = mine.map((t) => t.norm);
+    const oov = oovWords();
+    if (sugg.length === 0) {
+      $("wer").textContent = "";
+    } else {
+      const { ops, distance } = align(sugg, b);
+      const wer = distance / Math.max(1, b.length);
+      $("wer").textContent = "changed words: " + (100 * wer).toFixed(0) + "% WER of the suggestion";
+      for (const o of ops) {
+        if (o.op === "eq") diff.appendChild(el("span", oov.has(b[o.j]) ? "eq oovw" : "eq", mine[o.j].raw));
+        else if (o.op === "sub") {
+          diff.appendChild(el("del", "", sugg[o.i]));
+          diff.appendChild(el("ins", oov.has(b[o.j]) ? "oovw" : "", mine[o.j].raw));
+        } else if (o.op === "ins") diff.appendChild(el("ins", oov.has(b[o.j]) ? "oovw" : "", mine[o.j].raw));
+        else diff.appendChild(el("del", "", sugg[o.i]));
+        diff.appendChild(document.createTextNode(" "));
+      }
+      return;
+    }
+    for (const t of mine) {
+      diff.appendChild(el("span", oov.has(t.norm) ? "eq oovw" : "eq", t.raw));
+      diff.appendChild(document.createTextNode(" "));
+    }
+  }
+
+  function replaceWord(word, term) {
+    const text = edit.value;
+    const lower = text.toLowerCase();
+    const isLetter = (ch) => ch !== undefined && /\p{L}/u.test(ch);
+    let at = lower.indexOf(word.toLowerCase());
+    while (at >= 0 && (isLetter(text[at - 1]) || isLetter(text[at + word.length]))) {
+      at = lower.indexOf(word.toLowerCase(), at + 1);
+    }
+    if (at < 0) return;
+    edit.value = text.slice(0, at) + term + text.slice(at + word.length);
+    edit.focus();
+    edit.setSelectionRange(at + term.length, at + term.length);
+    onInput();
+  }
+
+  function renderOov() {
+    const box = $("oov");
+    box.replaceChildren();
+    const typed = edit.value.toLowerCase();
+    const flags = ((args && args.oov) || []).filter((f) => typed.includes(String(f.word).toLowerCase()));
+    if (flags.length === 0) return;
+    box.appendChild(el("span", "", "Not in the catalog or dictionary: "));
+    const seen = new Set();
+    for (const f of flags) {
+      const word = String(f.word);
+      if (seen.has(word.toLowerCase())) continue;
+      seen.add(word.toLowerCase());
+      const item = el("span", "item");
+      item.appendChild(el("span", "word", word));
+      const closest = f.closest || [];
+      if (closest.length) item.appendChild(document.createTextNode(" → "));
+      for (const term of closest) {
+        const btn = el("button", "", String(term));
+        btn.type = "button";
+        btn.title = "replace " + word + " with " + term;
+        btn.addEventListener("click", () => replaceWord(word, String(term)));
+        item.appendChild(btn);
+      }
+      box.appendChild(item);
+    }
+  }
+
+  function drawWave() {
+    const ctx = wave.getContext("2d");
+    const width = Math.max(1, wave.clientWidth);
+    const height = wave.height;
+    if (wave.width !== width) wave.width = width;
+    ctx.clearRect(0, 0, width, height);
+    const peaks = (args && args.peaks) || [];
+    const mid = height / 2;
+    ctx.fillStyle = "#64748b";
+    const n = peaks.length;
+    for (let x = 0; x < width && n > 0; x++) {
+      const p = Number(peaks[Math.min(n - 1, Math.floor((x * n) / width))]) || 0;
+      const h = Math.max(1, p * (height - 4));
+      ctx.fillRect(x, mid - h / 2, 1, h);
+    }
+    const duration = audio.duration || (args && args.duration_s) || 0;
+    if (duration > 0) {
+      const x = Math.round((audio.currentTime / duration) * width);
+      ctx.fillStyle = "#2563eb";
+      ctx.fillRect(x, 0, 2, height);
+    }
+  }
+
+  function renderClock() {
+    const duration = audio.duration || (args && args.duration_s) || 0;
+    $("clock").textContent = audio.currentTime.toFixed(1) + " / " + duration.toFixed(1) + " s";
+    $("play").textContent = audio.paused ? "Play" : "Pause";
+    drawWave();
+  }
+
+  // ---- audio controls ----
+  function play() {
+    const p = audio.play();
+    if (p && p.catch) p.catch(() => { $("state").textContent = "press Play (Alt+P) to listen"; });
+  }
+  function togglePlay() { if (audio.paused) play(); else audio.pause(); }
+  function replay() { stopAt = null; audio.currentTime = 0; play(); }
+  function lastTwo() {
+    const duration = audio.duration || 0;
+    audio.currentTime = Math.max(0, duration - 2);
+    stopAt = null;
+    play();
+  }
+  function setRate(index) {
+    rateIndex = Math.max(0, Math.min(RATES.length - 1, index));
+    audio.playbackRate = RATES[rateIndex];
+    $("rate").textContent = RATES[rateIndex].toFixed(2) + "×";
+  }
+
+  // ---- low-confidence navigation ----
+  function lowWordRanges() {
+    if (!args || args.retype) return [];
+    const sugg = suggestionWords();
+    const mine = tokens(edit.value);
+    const { ops } = align(sugg, mine.map((t) => t.norm));
+    const ranges = [];
+    for (const o of ops) {
+      if ((o.op === "eq" || o.op === "sub") && Number(args.words[o.i].confidence) < args.low_confidence) {
+        ranges.push({ i: o.i, start: mine[o.j].start, end: mine[o.j].end });
+      }
+    }
+    return ranges;
+  }
+  function selectSuggestionWord(index) {
+    const hit = lowWordRanges().find((r) => r.i === index) || null;
+    if (hit) { edit.focus(); edit.setSelectionRange(hit.start, hit.end); }
+  }
+  function nextLowWord() {
+    const ranges = lowWordRanges();
+    if (ranges.length === 0) { $("state").textContent = "no low-confidence word left"; return; }
+    const after = ranges.find((r) => r.start >= edit.selectionEnd) || ranges[0];
+    edit.focus();
+    edit.setSelectionRange(after.start, after.end);
+    const w = args.words[after.i];
+    if (audio.duration && Number(w.end_s) > Number(w.start_s)) {
+      audio.currentTime = Math.max(0, Number(w.start_s) - 0.3);
+      stopAt = Number(w.end_s) + 0.3;
+      play();
+    }
+  }
+
+  // ---- completion ----
+  function currentPrefix() {
+    const caret = edit.selectionStart;
+    if (caret !== edit.selectionEnd) return null;
+    const before = edit.value.slice(0, caret);
+    if (/\s$/.test(before) || before === "") return null;
+    const after = edit.value.slice(caret);
+    if (/^\S/.test(after)) return null; // only complete at the end of a word
+    const words = before.split(/\s+/);
+    for (let n = Math.min(3, words.length); n >= 1; n--) {
+      const phrase = words.slice(words.length - n).join(" ").toLowerCase();
+      if (phrase.length < 2) continue;
+      const hits = ((args && args.vocabulary) || []).filter((t) => t.startsWith(phrase) && t !== phrase);
+      if (hits.length) return { phrase: phrase, start: caret - words.slice(words.length - n).join(" ").length, hits: hits.slice(0, 8) };
+    }
+    return null;
+  }
+  function renderCompletions() {
+    const list = $("complete");
+    list.replaceChildren();
+    const found = currentPrefix();
+    completions = found ? found.hits : [];
+    completionIndex = 0;
+    list.hidden = completions.length === 0;
+    completions.forEach((term, index) => {
+      const li = el("li", index === 0 ? "sel" : "", term);
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); completionIndex = index; acceptCompletion(); });
+      list.appendChild(li);
+    });
+  }
+  function acceptCompletion() {
+    const found = currentPrefix();
+    if (!found || completions.length === 0) return false;
+    const term = completions[completionIndex] || completions[0];
+    const caret = edit.selectionStart;
+    edit.value = edit.value.slice(0, found.start) + term + " " + edit.value.slice(caret);
+    const at = found.start + term.length + 1;
+    edit.setSelectionRange(at, at);
+    onInput();
+    return true;
+  }
+  function moveCompletion(step) {
+    if (completions.length === 0) return;
+    completionIndex = (completionIndex + step + completions.length) % completions.length;
+    Array.from($("complete").children).forEach((li, i) => { li.className = i === completionIndex ? "sel" : ""; });
+  }
+
+  // ---- skip picker and flag ----
+  function openSkip() {
+    const list = $("skip-reasons");
+    list.replaceChildren();
+    (args.skip_reasons || []).forEach((reason) => {
+      const li = el("li", "", SKIP_LABELS[reason] || reason);
+      li.addEventListener("click", () => chooseSkip(reason));
+      list.appendChild(li);
+    });
+    skipOpen = true;
+    $("skip").hidden = false;
+    setHeight();
+  }
+  function closeSkip() { skipOpen = false; $("skip").hidden = true; setHeight(); }
+  function chooseSkip(reason) { closeSkip(); send("skip", { reason: reason, text: "" }); }
+  function toggleFlag() { flagged = !flagged; $("flag").hidden = !flagged; }
+
+  function accept() {
+    if (!args || args.retype || !args.suggestion_text) {
+      $("state").textContent = "no suggestion to accept: type the transcript";
+      return;
+    }
+    send("accept", { text: args.suggestion_text });
+  }
+
+  // ---- events ----
+  function onInput() {
+    renderDiff();
+    renderOov();
+    renderCompletions();
+    setHeight();
+    clearTimeout(checkTimer);
+    if (!pendingNonce) {
+      checkTimer = setTimeout(() => {
+        if (edit.value !== lastChecked && !pendingNonce) { lastChecked = edit.value; send("check"); }
+      }, 900);
+    }
+  }
+
+  edit.addEventListener("input", onInput);
+  edit.addEventListener("click", renderCompletions);
+  edit.addEventListener("keydown", (e) => {
+    if (skipOpen) {
+      const reasons = args.skip_reasons || [];
+      const n = Number(e.key);
+      if (Number.isInteger(n) && n >= 1 && n <= reasons.length) { e.preventDefault(); chooseSkip(reasons[n - 1]); }
+      else if (e.key === "Escape") { e.preventDefault(); closeSkip(); }
+      else e.preventDefault();
+      return;
+    }
+    if (completions.length && !$("complete").hidden) {
+      if (e.key === "Tab" && !e.shiftKey) { e.preventDefault(); acceptCompletion(); return; }
+      if (e.key === "ArrowDown") { e.preventDefault(); moveCompletion(1); return; }
+      if (e.key === "ArrowUp") { e.preventDefault(); moveCompletion(-1); return; }
+      if (e.key === "Escape") { e.preventDefault(); $("complete").hidden = true; completions = []; return; }
+    }
+    const mod = e.ctrlKey || e.metaKey;
+    let handled = true;
+    if (mod && e.key === "Enter") send("submit");
+    else if (e.ctrlKey && e.code === "Space") togglePlay();
+    else if (e.altKey && !mod) {
+      switch (e.code) {
+        case "KeyA": accept(); break;
+        case "KeyS": openSkip(); break;
+        case "KeyF": toggleFlag(); break;
+        case "KeyP": togglePlay(); break;
+        case "KeyR": replay(); break;
+        case "KeyL": lastTwo(); break;
+        case "Comma": setRate(rateIndex - 1); break;
+        case "Period": setRate(rateIndex + 1); break;
+        case "KeyJ": nextLowWord(); break;
+        default: handled = false;
+      }
+    } else handled = false;
+    if (handled) e.preventDefault();
+  });
+
+  $("play").addEventListener("click", togglePlay);
+  $("replay").addEventListener("click", replay);
+  $("last2").addEventListener("click", lastTwo);
+  $("slower").addEventListener("click", () => setRate(rateIndex - 1));
+  $("faster").addEventListener("click", () => setRate(rateIndex + 1));
+  $("btn-submit").addEventListener("click", () => send("submit"));
+  $("btn-accept").addEventListener("click", accept);
+  $("btn-skip").addEventListener("click", openSkip);
+  $("btn-flag").addEventListener("click", toggleFlag);
+  wave.addEventListener("click", (e) => {
+    const duration = audio.duration || 0;
+    if (duration > 0) { audio.currentTime = (e.offsetX / wave.clientWidth) * duration; stopAt = null; play(); }
+  });
+  audio.addEventListener("timeupdate", () => {
+    if (stopAt !== null && audio.currentTime >= stopAt) { audio.pause(); stopAt = null; }
+    renderClock();
+  });
+  for (const type of ["play", "pause", "loadedmetadata", "ended", "seeked"]) audio.addEventListener(type, renderClock);
+  window.addEventListener("resize", () => { drawWave(); setHeight(); });
+
+  function loadClip() {
+    token = args.token;
+    started = performance.now();
+    flagged = false;
+    pendingNonce = null;
+    lastChecked = args.prefill;
+    stopAt = null;
+    $("flag").hidden = true;
+    closeSkip();
+    edit.readOnly = false;
+    edit.value = args.prefill || "";
+    $("clip").textContent = args.clip_uid || "";
+    $("state").textContent = "";
+    const err = $("audio-error");
+    err.hidden = !args.audio_error;
+    err.textContent = args.audio_error ? "Audio cannot be played: " + args.audio_error : "";
+    const note = $("retype");
+    note.hidden = !args.retype;
+    note.textContent = args.retype ? "The suggestion for this clip is probably very wrong, so it is hidden: type what you hear." : "";
+    $("spec").hidden = !args.spectrogram_url;
+    if (args.spectrogram_url) $("spec").src = args.spectrogram_url;
+    $("btn-accept").disabled = !!args.retype || !args.suggestion_text;
+    if (args.audio_url) {
+      audio.src = args.audio_url;
+      setRate(rateIndex);
+      if (args.autoplay) play();
+    } else {
+      audio.removeAttribute("src");
+    }
+    renderStrip();
+    edit.focus();
+    const end = edit.value.length;
+    edit.setSelectionRange(end, end);
+  }
+
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (!data || data.type !== "streamlit:render") return;
+    args = data.args || {};
+    if (args.token !== token) loadClip();
+    else if (pendingNonce && args.handled_nonce === pendingNonce) {
+      // The page handled the event but kept this clip (an error or a stale edit): edit again.
+      pendingNonce = null;
+      edit.readOnly = false;
+      $("state").textContent = "";
+      edit.focus();
+    }
+    renderDiff();
+    renderOov();
+    renderClock();
+    setHeight();
+  });
+
+  $("help").textContent = HELP;
+  post("streamlit:componentReady", { apiVersion: 1 });
+  setHeight();
+})();

@@ -1,0 +1,203 @@
+"""End to end in a real headless Chromium: log in, listen, correct a suggestion, submit by key.
+
+Starts the app with ``streamlit run`` on a free port against a tiny demo project, drives it
+with Playwright, and checks the database for the new revision. Skips where Chromium or
+Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import REPO_ROOT
+from voxcart.datasets.demo import build_demo
+from voxcart.datasets.schema import Clip, Revision, RevisionStatus, Suggestion
+from voxcart.datasets.store import Project, open_project
+from voxcart.labeler.auth import create_user
+from voxcart.labeler.queue import enqueue
+from voxcart.model.versions import ensure_generic_model
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+APP_FILE = REPO_ROOT / "streamlit_app.py"
+SCREENSHOT = REPO_ROOT / "artifacts" / "annotate.png"
+PASSWORD = "annotator-pass-1"
+SUGGESTION = [("show", 0.9), ("me", 0.85), ("sony", 0.45), ("head", 0.5), ("phones", 0.8)]
+CORRECTION = "show me sony headphones"
+STARTUP_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the app exited early:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the app did not answer within {STARTUP_S} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def _server(project: Project, port: int, log: Path) -> Iterator[str]:
+    env = dict(os.environ, VOXCART_PROJECT=str(project.root))
+    env.pop("VOXCART_DB", None)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.headless", "true", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=out)
+        try:
+            _wait_ready(port, server, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+def _demo(root: Path) -> tuple[Project, int]:
+    """A four-clip demo, every clip queued with a suggestion; returns the first clip id."""
+    build_demo(root, n_clips=4, n_speakers=2)
+    project = open_project(root)
+    with project.session() as session:
+        create_user(session, "ann", PASSWORD)
+        clip_ids = list(session.scalars(select(Clip.id).order_by(Clip.id)))
+        model = ensure_generic_model(session)
+        for clip_id in clip_ids:
+            session.add(
+                Suggestion(
+                    clip_id=clip_id,
+                    model_version_id=model.id,
+                    text=" ".join(w for w, _ in SUGGESTION),
+                    words=[
+                        {"word": w, "start": 0.3 * i, "end": 0.3 * i + 0.3, "confidence": c}
+                        for i, (w, c) in enumerate(SUGGESTION)
+                    ],
+                    scores={"mean_confidence": sum(c for _, c in SUGGESTION) / len(SUGGESTION)},
+                )
+            )
+        priorities = {clip_id: float(len(clip_ids) - i) for i, clip_id in enumerate(clip_ids)}
+        enqueue(session, clip_ids, priorities)
+    return project, clip_ids[0]
+
+
+def _wait_for_revision(project: Project, clip_id: int, timeout_s: float = 15.0) -> Revision:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with project.session() as session:
+            row = session.scalar(
+                select(Revision).where(Revision.clip_id == clip_id, Revision.verbatim == CORRECTION)
+            )
+            if row is not None:
+                return row
+        time.sleep(0.2)
+    raise AssertionError(f"no revision {CORRECTION!r} for clip {clip_id} after {timeout_s} s")
+
+
+def test_annotate_a_clip_with_the_keyboard_in_chromium(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    SCREENSHOT.unlink(missing_ok=True)
+    project, clip_id = _demo(tmp_path / "demo")
+    try:
+        with (
+            _server(project, _free_port(), tmp_path / "server.log") as base,
+            sync_api.sync_playwright() as pw,
+        ):
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.set_default_timeout(15_000)
+                page.goto(base)
+                page.get_by_label("Username").fill("ann")
+                page.get_by_role("textbox", name="Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                page.get_by_role("link", name="Annotate").click()
+                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
+                box = editor.locator("#edit")
+                sync_api.expect(box).to_have_value("show me sony head phones")
+                first_uid = editor.locator("#clip").inner_text()
+                audio = editor.locator("#audio")
+                if audio.evaluate("a => a.paused"):
+                    editor.locator("#play").click()  # autoplay was blocked: a user gesture
+                audio.evaluate(
+                    "a => new Promise((ok, no) => { const t = setTimeout(() => no('silent'), 8000);"
+                    " const f = () => { if (a.currentTime > 0) { clearTimeout(t); ok(); }"
+                    " else requestAnimationFrame(f); }; f(); })"
+                )
+                box.click()
+                selection = "t => t.value.slice(t.selectionStart, t.selectionEnd)"
+                box.press("Alt+j")  # the low-confidence words: "sony" (0.45), then "head" (0.5)
+                assert box.evaluate(selection) == "sony"
+                box.press("Alt+j")
+                assert box.evaluate(selection) == "head"
+                box.press("Alt+Period")
+                sync_api.expect(editor.locator("#rate")).to_have_text("1.25×")
+                box.press("Control+a")
+                box.press_sequentially(CORRECTION)
+                sync_api.expect(editor.locator("#wer")).to_contain_text("WER")
+                sync_api.expect(editor.locator("#diff ins")).to_have_text("headphones")
+                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT), full_page=True)
+                box.press("Control+Enter")
+                revision = _wait_for_revision(project, clip_id)
+                assert revision.status is RevisionStatus.CORRECTED
+                assert revision.user_id is not None and revision.suggestion_id is not None
+                assert revision.time_spent_s is not None and revision.time_spent_s > 0
+                page.get_by_text("Saved revision").wait_for()
+                sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)  # next clip
+                sync_api.expect(box).to_have_value("show me sony head phones")
+                second_uid = editor.locator("#clip").inner_text()
+                box.press("Alt+s")  # the skip picker: 1 = no speech
+                sync_api.expect(editor.locator("#skip")).to_be_visible()
+                box.press("1")
+                sync_api.expect(editor.locator("#clip")).not_to_have_text(second_uid)
+            finally:
+                browser.close()
+        with project.session() as session:
+            skipped = session.scalars(
+                select(Revision).where(Revision.status == RevisionStatus.SKIPPED)
+            ).all()
+            assert [(r.clip_id != clip_id, r.flags) for r in skipped] == [(True, ["no_speech"])]
+    finally:
+        project.close()
+    assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 10_000
