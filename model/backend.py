@@ -70,7 +70,10 @@ class ASRBackend(Protocol):
 BackendFactory = Callable[[ModelSpec], ASRBackend]
 
 # Built-in backends are imported only when asked for, so importing voxcart.model stays cheap.
-_BUILTIN: dict[str, str] = {"sphinx": "voxcart.model.sphinx_backend:SphinxBackend"}
+_BUILTIN: dict[str, str] = {
+    "sphinx": "voxcart.model.sphinx_backend:SphinxBackend",
+    "ctc": "voxcart.model.ctc_backend:CtcBackend",
+}
 _FACTORIES: dict[str, BackendFactory] = {}
 
 
