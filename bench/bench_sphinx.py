@@ -6,13 +6,14 @@ catalog and the LM templates only (the demo has no human transcripts, and refere
 never used to build it). Out of domain: the real recordings in ../shared/data/speech
 (read speech, digits, commands), scored against their MANIFEST.csv transcripts.
 
-Metrics:
-- WER (jiwer) on normalized text.
-- Entity error rate: catalog entity spans of the reference (EntityVocabulary.match) that do
-  not appear among the hypothesis's spans (multiset match on kind + text).
-- Search success@1: a lexical TF-IDF search over normalized product titles (plus brand and
-  model); success when the transcript's top product is the reference's top product (clips
-  whose reference retrieves nothing are left out).
+Metrics come from the same code as `voxcart eval` (voxcart.model.metrics and
+voxcart.model.product_search), so the numbers are comparable:
+- WER and CER (jiwer) on normalized text.
+- Entity error rate: catalog entity spans of the reference (EntityVocabulary.match) and its
+  spoken prices that the hypothesis lacks (multiset match on kind + text), overall and by kind.
+- Search success@1/@5: BM25 product search over title, brand, model and category; success
+  when the hypothesis's top product (top five) holds the reference's top product (clips whose
+  reference retrieves nothing are left out).
 - Real-time factor: decoder CPU seconds per audio second (one core) and wall-clock.
 
     .venv/bin/python bench/bench_sphinx.py [--clips 60] [--workdir /tmp/voxcart-bench-sphinx]
@@ -23,13 +24,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import shutil
 import time
-from collections import Counter
 from pathlib import Path
 
-import jiwer
 import numpy as np
 from sqlalchemy import select
 
@@ -37,48 +35,44 @@ from voxcart.datasets.audio import load_audio
 from voxcart.datasets.catalog import load_vocabulary
 from voxcart.datasets.catalog_vocab import EntityVocabulary
 from voxcart.datasets.demo import build_demo
-from voxcart.datasets.normalize import normalize
-from voxcart.datasets.schema import Clip, ClipReference, Product, Recording
+from voxcart.datasets.schema import Clip, ClipReference, Recording
 from voxcart.datasets.store import open_project
 from voxcart.model.backend import ModelSpec, create_backend
 from voxcart.model.lm_build import build_catalog_lm
+from voxcart.model.metrics import ENTITY_KINDS, Metrics, aggregate, score_clip
+from voxcart.model.product_search import ProductSearch
 from voxcart.model.versions import find_model, to_spec
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-class TitleSearch:
-    """TF-IDF cosine search over normalized product text."""
-
-    def __init__(self, docs: list[tuple[int, str]]) -> None:
-        self.ids = [pid for pid, _ in docs]
-        tokens = [Counter(text.split()) for _, text in docs]
-        df = Counter(w for t in tokens for w in t)
-        n = len(docs)
-        self.idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
-        self.vectors = [self._vec(t) for t in tokens]
-
-    def _vec(self, counts: Counter[str]) -> dict[str, float]:
-        vec = {w: c * self.idf.get(w, 0.0) for w, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {w: v / norm for w, v in vec.items()}
-
-    def top(self, query: str) -> int | None:
-        q = self._vec(Counter(query.split()))
-        best, best_score = None, 0.0
-        for pid, vec in zip(self.ids, self.vectors, strict=True):
-            score = sum(v * vec.get(w, 0.0) for w, v in q.items())
-            if score > best_score:
-                best, best_score = pid, score
-        return best
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
-def entity_errors(vocabulary: EntityVocabulary, ref: str, hyp: str) -> tuple[int, int]:
-    """(missed reference entities, reference entities)."""
-    wanted = Counter((s.kind, s.text) for s in vocabulary.match(ref.split()))
-    found = Counter((s.kind, s.text) for s in vocabulary.match(hyp.split()))
-    total = sum(wanted.values())
-    return total - sum((wanted & found).values()), total
+def summarize(
+    refs: list[str],
+    hyps: list[str],
+    vocabulary: EntityVocabulary | None = None,
+    search: ProductSearch | None = None,
+) -> Metrics:
+    """Score every clip with the evaluation metrics and sum them."""
+    return aggregate(
+        score_clip(r, h, vocabulary=vocabulary, search=search)
+        for r, h in zip(refs, hyps, strict=True)
+    )
+
+
+def metric_fields(metrics: Metrics, with_catalog: bool) -> dict[str, float | None]:
+    """The benchmark's columns of one model's metrics."""
+    fields: dict[str, float | None] = {"wer": _rate(metrics.wer), "cer": _rate(metrics.cer)}
+    if with_catalog:
+        fields["entity_error_rate"] = _rate(metrics.entity_error_rate)
+        for kind in ENTITY_KINDS:
+            fields[f"entity_error_{kind}"] = _rate(metrics.entity_rate(kind))
+        fields["search_success_at_1"] = _rate(metrics.search_top1)
+        fields["search_success_at_5"] = _rate(metrics.search_top5)
+    return fields
 
 
 def decode_all(spec: ModelSpec, audios: list[np.ndarray]) -> tuple[list[str], float, float]:
@@ -94,7 +88,7 @@ def decode_all(spec: ModelSpec, audios: list[np.ndarray]) -> tuple[list[str], fl
     return texts, cpu, wall
 
 
-def in_domain(workdir: Path, clips: int) -> dict[str, dict[str, float]]:
+def in_domain(workdir: Path, clips: int) -> dict[str, dict[str, float | None]]:
     root = workdir / "demo"
     build_demo(root, n_clips=clips, seed=0)
     project = open_project(root)
@@ -108,54 +102,41 @@ def in_domain(workdir: Path, clips: int) -> dict[str, dict[str, float]]:
                 .order_by(Clip.id)
             ).all()
             vocabulary = load_vocabulary(session)
-            products = session.scalars(select(Product)).all()
-            docs = [
-                (p.id, normalize(f"{p.title} {p.brand} {p.attributes.get('model', '')}"))
-                for p in products
-            ]
+            search = ProductSearch.from_session(session)
             specs = {
                 "generic": to_spec(find_model(session, "sphinx-generic"), project.root),
                 "catalog": to_spec(find_model(session, report.model_name), project.root),
             }
     finally:
         project.close()
-    search = TitleSearch(docs)
     audios = [load_audio(path, offset, duration) for path, offset, duration, _ in rows]
-    refs = [normalize(text) for *_, text in rows]
+    refs = [text for *_, text in rows]
     seconds = sum(a.size for a in audios) / 16_000
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, float | None]] = {}
     for label, spec in specs.items():
         hyps, cpu, wall = decode_all(spec, audios)
-        missed = total = hits = searchable = 0
-        for ref, hyp in zip(refs, hyps, strict=True):
-            m, t = entity_errors(vocabulary, ref, hyp)
-            missed, total = missed + m, total + t
-            target = search.top(ref)
-            if target is not None:
-                searchable += 1
-                hits += int(search.top(hyp) == target)
+        metrics = summarize(refs, hyps, vocabulary, search)
         results[label] = {
             "clips": len(refs),
             "audio_s": round(seconds, 1),
-            "wer": round(jiwer.wer(refs, [h or "<empty>" for h in hyps]), 4),
-            "entity_error_rate": round(missed / max(total, 1), 4),
-            "search_success_at_1": round(hits / max(searchable, 1), 4),
+            **metric_fields(metrics, with_catalog=True),
+            "searchable_clips": metrics.searchable,
             "rtf_cpu_per_core": round(cpu / seconds, 3),
             "rtf_wall": round(wall / seconds, 3),
         }
     return results
 
 
-def out_of_domain(catalog_spec: ModelSpec) -> dict[str, dict[str, float]]:
+def out_of_domain(catalog_spec: ModelSpec) -> dict[str, dict[str, float | None]]:
     manifest = SHARED / "MANIFEST.csv"
     if not manifest.is_file():
         return {}
     with manifest.open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["category"] == "speech"]
     audios = [load_audio(SHARED / r["path"]) for r in rows]
-    refs = [normalize(r["transcript"]) for r in rows]
+    refs = [r["transcript"] for r in rows]
     seconds = sum(a.size for a in audios) / 16_000
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | None]] = {}
     for label, spec in (
         ("generic", ModelSpec("sphinx-generic", "sphinx")),
         ("catalog", catalog_spec),
@@ -164,7 +145,7 @@ def out_of_domain(catalog_spec: ModelSpec) -> dict[str, dict[str, float]]:
         out[label] = {
             "clips": len(rows),
             "audio_s": round(seconds, 1),
-            "wer": round(jiwer.wer(refs, [h or "<empty>" for h in hyps]), 4),
+            **metric_fields(summarize(refs, hyps), with_catalog=False),
             "rtf_cpu_per_core": round(cpu / seconds, 3),
             "rtf_wall": round(wall / seconds, 3),
         }
