@@ -33,7 +33,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "voxcart.datasets.cli.segment_cmd",
     "voxcart.augment.cli",
     "voxcart.model.cli",
+    "voxcart.model.eval_cli",
+    "voxcart.model.train_cli",
+    "voxcart.model.model_cli",
     "voxcart.labeler.cli",
+    "voxcart.labeler.app_cli",
+    "voxcart.labeler.queue_cli",
 )
 
 

@@ -42,10 +42,26 @@ def demo(
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
     typer.echo(summary.to_text())
+    # The accounts live in the labeler package; the demo command only asks for them.
+    from voxcart.datasets.store import open_project
+    from voxcart.labeler.demo_users import ensure_demo_users
+
+    project = open_project(summary.root)
+    try:
+        accounts = ensure_demo_users(project)
+    finally:
+        project.close()
+    typer.echo(
+        "demo accounts (demo projects only): "
+        + ", ".join(f"{name} / {password}" for name, _role, password in accounts)
+    )
     root = shlex.quote(str(summary.root))
     steps = (
         (f"voxcart stats -p {root}", "what the project holds"),
-        (f"voxcart split -p {root}", "re-draw train/dev/test by speaker"),
+        (f"voxcart lm build -p {root}", "catalog language model for suggestions"),
+        (f"voxcart suggest -p {root}", "suggest a transcript for every clip"),
+        (f"voxcart queue fill -p {root}", "queue clips, least confident first"),
+        (f"voxcart app -p {root}", "open the labeling app"),
         ("voxcart export --help", "once clips are labelled: NeMo, HF, Kaldi or Lhotse data"),
     )
     width = max(len(command) for command, _ in steps) + 2
