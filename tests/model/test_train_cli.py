@@ -80,7 +80,8 @@ def test_cli_trains_registers_and_refuses_a_taken_name(root: Path, tmp_path: Pat
     assert "already registered" in str(taken.exception)
 
 
-@pytest.mark.slow  # two fresh interpreters import torch and transformers: ~20-45 s
+# Runs by default (the issue asks for it in CI): two fresh interpreters import torch and
+# transformers, ~20-45 s on two cores.
 def test_two_process_gloo_ddp_run_registers_one_model(root: Path, tmp_path: Path) -> None:
     config = _toml(tmp_path / "train.toml")
     args = [
