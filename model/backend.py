@@ -73,6 +73,7 @@ BackendFactory = Callable[[ModelSpec], ASRBackend]
 _BUILTIN: dict[str, str] = {
     "sphinx": "voxcart.model.sphinx_backend:SphinxBackend",
     "ctc": "voxcart.model.ctc_backend:CtcBackend",
+    "whisper": "voxcart.model.whisper_backend:WhisperBackend",
 }
 _FACTORIES: dict[str, BackendFactory] = {}
 

@@ -15,6 +15,8 @@ from voxcart.model.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
 from voxcart.model.ctc_models import BACKEND, register_ctc_model
 from voxcart.model.errors import ModelError
 
+WHISPER = "whisper"
+
 model_app = typer.Typer(help="Registered model versions.", no_args_is_help=True)
 
 
@@ -23,7 +25,8 @@ def add_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
     backend: Annotated[
-        str, typer.Option(help="Backend: ctc (sphinx models: `voxcart lm build`).")
+        str,
+        typer.Option(help="Backend: ctc or whisper (sphinx models: `voxcart lm build`)."),
     ] = BACKEND,
     path: Annotated[
         Path | None,
@@ -44,11 +47,14 @@ def add_cmd(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     max_seconds: Annotated[float, typer.Option(help="Longest clip accepted.", min=0.2)] = 30.0,
 ) -> None:
-    """Register a CTC checkpoint so that `voxcart suggest --model NAME` can use it."""
+    """Register a CTC or Whisper checkpoint so that `voxcart suggest --model NAME` can use it."""
+    if backend == WHISPER:
+        _add_whisper(name, project_dir, db, path, hub_id, device, max_seconds)
+        return
     if backend != BACKEND:
         raise ModelError(
-            f"--backend {backend!r} cannot be added here; use --backend ctc (sphinx models are "
-            "made by `voxcart lm build`)"
+            f"--backend {backend!r} cannot be added here; use --backend ctc or whisper (sphinx "
+            "models are made by `voxcart lm build`)"
         )
     if decoder not in METHODS:
         raise typer.BadParameter(f"use one of {', '.join(METHODS)}", param_hint="--decoder")
@@ -78,6 +84,30 @@ def add_cmd(
         project.close()
     typer.echo(
         f"registered {name} (id {model_id}, ctc, {stored or hub_id}); {count} hotword(s); "
+        f"use it with `voxcart suggest --model {name}`"
+    )
+
+
+def _add_whisper(
+    name: str,
+    project_dir: Path,
+    db: str | None,
+    path: Path | None,
+    hub_id: str | None,
+    device: str,
+    max_seconds: float,
+) -> None:
+    """`model add --backend whisper`: the ctc decoding options do not apply."""
+    from voxcart.model.whisper_backend import register_whisper_model
+
+    project = open_project(project_dir, db)
+    try:
+        config = {"device": device, "max_seconds": max_seconds}
+        model_id = register_whisper_model(project, name, path, hub_id=hub_id, config=config)
+    finally:
+        project.close()
+    typer.echo(
+        f"registered {name} (id {model_id}, whisper, {path or hub_id}); "
         f"use it with `voxcart suggest --model {name}`"
     )
 
