@@ -54,6 +54,26 @@ class ValidationConfig:
 
 
 @dataclass(frozen=True)
+class LabelingConfig:
+    """How annotation work is shared out."""
+
+    double_annotation: float = 0.0
+    """Fraction of clips (0 to 1) that a second annotator transcribes too, for agreement."""
+    seed: int = 7
+    """Seed of the choice of double-annotated clips (a pure function of seed and clip uid)."""
+
+    def __post_init__(self) -> None:
+        value = self.double_annotation
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise ConfigError(
+                f"labeling.double_annotation={value!r} must be a number between 0 and 1 "
+                "(e.g. 0.1 to double-annotate one clip in ten)"
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"labeling.seed={self.seed!r} must be an integer")
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """Everything a project keeps in `voxcart.toml`."""
 
@@ -65,6 +85,7 @@ class ProjectConfig:
     """Extra folders that manifest paths may point into (the manifest's own folder always may)."""
     split: SplitConfig = field(default_factory=SplitConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
+    labeling: LabelingConfig = field(default_factory=LabelingConfig)
 
     def to_toml(self) -> str:
         """Render as TOML text (the subset this config needs: scalars, lists, tables)."""
@@ -107,6 +128,8 @@ def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
             kwargs[key] = _build(SplitConfig, value, f"{where} [split]")
         elif key == "validation":
             kwargs[key] = _build(ValidationConfig, value, f"{where} [validation]")
+        elif key == "labeling":
+            kwargs[key] = _build(LabelingConfig, value, f"{where} [labeling]")
         elif key == "audio_roots":
             kwargs[key] = tuple(str(v) for v in value)
         else:

@@ -33,7 +33,14 @@ from voxcart.datasets.store import Project
 from voxcart.labeler.clip_media import ClipMedia, clip_media
 from voxcart.labeler.errors import SubmitError
 from voxcart.labeler.oov import KnownWords, OovFlag, known_words, oov_flags
-from voxcart.labeler.queue import DEFAULT_LEASE_S, LeasedTask, current_leases, lease_next
+from voxcart.labeler.queue import (
+    DEFAULT_LEASE_S,
+    SECOND_PASS_KIND,
+    LeasedTask,
+    best_priority,
+    current_leases,
+    lease_next,
+)
 from voxcart.labeler.queue import resolve_now as _resolve_now
 from voxcart.labeler.submit import SUBMIT_SOURCE
 
@@ -101,6 +108,8 @@ class AnnotateItem:
         prefill: the editor's starting text.
         vocabulary: catalog terms for completion (normalized, sorted).
         oov: out-of-catalog words of `prefill`.
+        second_pass: True for an independent second annotation (double annotation): the
+            prefill and `current_text` never show the first annotator's transcript.
     """
 
     task: LeasedTask
@@ -115,6 +124,7 @@ class AnnotateItem:
     prefill: str
     vocabulary: tuple[str, ...]
     oov: tuple[OovFlag, ...]
+    second_pass: bool = False
 
 
 MediaLoader = Callable[[Project, int], ClipMedia]
@@ -236,7 +246,9 @@ def load_item(
         media, audio_error = None, str(exc)
     suggestion = newest_suggestion(project, task.clip_id)
     retype = retype_mode(suggestion, config)
-    current_text = current.verbatim if current is not None else None
+    second_pass = task.kind == SECOND_PASS_KIND
+    # A second pass must be independent, or agreement between annotators means nothing.
+    current_text = current.verbatim if current is not None and not second_pass else None
     if current_text:
         prefill = current_text
     elif suggestion is not None and not retype:
@@ -260,6 +272,7 @@ def load_item(
         prefill=prefill,
         vocabulary=vocabulary,
         oov=oov_flags(prefill, lookup),
+        second_pass=second_pass,
     )
 
 
@@ -270,9 +283,29 @@ def lease_for(
     config: AnnotateConfig = DEFAULT_CONFIG,
     now: datetime | None = None,
 ) -> LeasedTask | None:
-    """The annotation task the user holds (resumed first), else a newly leased one, else None."""
-    held = current_leases(project, user_id, KIND, now=now)
-    return held[0] if held else lease_next(project, user_id, KIND, config.lease_s, now=now)
+    """The annotation task the user holds (resumed first), else a newly leased one, else None.
+
+    Annotation and second-pass (double annotation) tasks are interleaved by priority; on a
+    tie the second pass goes first, so that a chosen clip reaches review promptly (it waits
+    for its second pass). Second-pass tasks of clips the user wrote are never offered.
+    """
+    held = [
+        *current_leases(project, user_id, KIND, now=now),
+        *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
+    ]
+    if held:
+        return min(held, key=lambda t: (-t.priority, t.task_id))
+    kinds = [KIND, SECOND_PASS_KIND]
+    second = best_priority(project, user_id, SECOND_PASS_KIND, now=now)
+    if second is not None:
+        first = best_priority(project, user_id, KIND, now=now)
+        if first is None or second >= first:
+            kinds.reverse()
+    for kind in kinds:
+        task = lease_next(project, user_id, kind, config.lease_s, now=now)
+        if task is not None:
+            return task
+    return None
 
 
 def next_item(

@@ -10,6 +10,10 @@ Candidates are read through the ``(kind, state, priority)`` index, highest prior
 few at a time, so that leasing costs the same on a queue of ten or a million tasks. A lone
 annotator gets tasks in strict priority order; under contention a loser takes one of the next
 few best. Among tasks of equal priority the order is unspecified.
+
+Tasks of kind :data:`SECOND_PASS_KIND` (double annotation) are never leased to a user who
+already wrote a revision of the clip: both the candidate read and the claiming UPDATE carry a
+``NOT EXISTS`` over that user's revisions of the task's clip, so the rule holds atomically.
 """
 
 from __future__ import annotations
@@ -20,10 +24,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, and_, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    and_,
+    exists,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from voxcart.datasets.schema import ALRound, Clip, Task, TaskState, utcnow
+from voxcart.datasets.schema import ALRound, Clip, Revision, Task, TaskState, utcnow
 from voxcart.datasets.store import Project
 from voxcart.labeler.errors import LeaseLostError, QueueBusyError, QueueError
 
@@ -36,6 +51,8 @@ _TRIES_PER_READ = 2
 _MAX_ROUNDS = 100
 _CHUNK = 500
 KIND_MAX = 16
+SECOND_PASS_KIND = "second"
+"""Queue of second, independent annotations; never leased to someone who wrote the clip."""
 
 
 @dataclass(frozen=True)
@@ -187,18 +204,32 @@ class _Candidate:
     round_id: int | None
 
 
-def _candidates(session: Session, kind: str, now: datetime) -> list[_Candidate]:
+def _leasable_by(kind: str, user_id: int) -> ColumnElement[bool]:
+    """Extra condition on the tasks of `kind` that `user_id` may lease (always true but one)."""
+    if kind != SECOND_PASS_KIND:
+        return true()
+    written = exists().where(Revision.clip_id == Task.clip_id, Revision.user_id == user_id)
+    return ~written
+
+
+def _candidates(session: Session, kind: str, now: datetime, user_id: int) -> list[_Candidate]:
     # Two index range scans instead of one OR, so that each stays an ordered index walk.
     columns = (Task.id, Task.priority, Task.clip_id, Task.round_id)
+    allowed = _leasable_by(kind, user_id)
     pending = session.execute(
         select(*columns)
-        .where(Task.kind == kind, Task.state == TaskState.PENDING)
+        .where(Task.kind == kind, Task.state == TaskState.PENDING, allowed)
         .order_by(Task.priority.desc())
         .limit(_CANDIDATES)
     ).all()
     expired = session.execute(
         select(*columns)
-        .where(Task.kind == kind, Task.state == TaskState.LEASED, Task.lease_expires_at < now)
+        .where(
+            Task.kind == kind,
+            Task.state == TaskState.LEASED,
+            Task.lease_expires_at < now,
+            allowed,
+        )
         .order_by(Task.priority.desc())
         .limit(_CANDIDATES)
     ).all()
@@ -218,7 +249,9 @@ def _attempt_order(candidates: list[_Candidate], user_id: int) -> list[_Candidat
     return [*best, *rest[shift:], *rest[:shift]]
 
 
-def _claim(session: Session, task_id: int, user_id: int, now: datetime, until: datetime) -> bool:
+def _claim(
+    session: Session, kind: str, task_id: int, user_id: int, now: datetime, until: datetime
+) -> bool:
     stmt = (
         update(Task)
         .where(
@@ -227,6 +260,7 @@ def _claim(session: Session, task_id: int, user_id: int, now: datetime, until: d
                 Task.state == TaskState.PENDING,
                 and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
             ),
+            _leasable_by(kind, user_id),
         )
         .values(state=TaskState.LEASED, leased_by=user_id, lease_expires_at=until)
         .execution_options(synchronize_session=False)
@@ -250,7 +284,8 @@ def lease_next(
     """Reserve the highest-priority available task of `kind` for `user_id`.
 
     Available means pending, or leased with an expired lease (an abandoned task returns to
-    the queue this way). Runs its own short transactions, one per attempt.
+    the queue this way); a :data:`SECOND_PASS_KIND` task is not available to a user who
+    already wrote a revision of its clip. Runs its own short transactions, one per attempt.
 
     Args:
         project: the open project.
@@ -272,11 +307,11 @@ def lease_next(
         at = resolve_now(now)
         until = at + duration
         with project.session() as session:
-            candidates = _candidates(session, kind, at)
+            candidates = _candidates(session, kind, at, user_id)
             if not candidates:
                 return None
             for c in _attempt_order(candidates, user_id)[:_TRIES_PER_READ]:
-                if _claim(session, c.task_id, user_id, at, until):
+                if _claim(session, kind, c.task_id, user_id, at, until):
                     # A task's clip, kind, priority and round never change once queued.
                     return LeasedTask(
                         c.task_id, c.clip_id, kind, c.priority, c.round_id, user_id, until
@@ -284,6 +319,20 @@ def lease_next(
     raise QueueBusyError(
         f"could not lease a {kind!r} task after {_MAX_ROUNDS} rounds of lost races; retry"
     )
+
+
+def best_priority(
+    project: Project, user_id: int, kind: str = "annotate", now: datetime | None = None
+) -> float | None:
+    """The priority of the best task of `kind` that `user_id` could lease now, or None.
+
+    A hint for choosing between queues (it is not a reservation: lease with
+    :func:`lease_next`).
+    """
+    _check_kind(kind)
+    with project.session() as session:
+        candidates = _candidates(session, kind, resolve_now(now), user_id)
+    return candidates[0].priority if candidates else None
 
 
 def _leased(task: Task, user_id: int, until: datetime) -> LeasedTask:

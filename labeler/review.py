@@ -9,7 +9,10 @@ Reviews are revisions, so history stays append-only and exports see the reviewed
 * edit: the reviewer's text, status ``corrected``, source ``review:edit``, flag ``reviewed``.
 
 The review queue is derived from the database: clips whose newest revision is a human
-annotation (source ``human``, accepted or corrected) that nobody has reviewed since.
+annotation (source ``human``, accepted or corrected) that nobody has reviewed since. A clip
+chosen for double annotation waits until its second pass is in; then the item carries every
+annotator's version and is flagged as a conflict when they differ after normalization. An
+approve or edit adjudicates it (the reviewer's text becomes the clip's transcript).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.revisions import add_revision, current_transcripts, latest_revision_ids
@@ -34,6 +37,12 @@ from voxcart.datasets.schema import (
 from voxcart.datasets.store import Project
 from voxcart.labeler import auth
 from voxcart.labeler.diff import word_diff
+from voxcart.labeler.double_annotation import (
+    AnnotationVersion,
+    awaiting_second_pass,
+    in_conflict,
+    versions_since_review,
+)
 from voxcart.labeler.errors import AccountError, PermissionDeniedError, StaleEditError, SubmitError
 from voxcart.labeler.queue import enqueue
 from voxcart.labeler.submit import SUBMIT_SOURCE, clean_text
@@ -66,6 +75,10 @@ class ReviewItem:
     suggestion_text: str | None
     """The suggestion the annotator started from, else the clip's newest one, else None."""
     created_at: datetime
+    versions: tuple[AnnotationVersion, ...] = ()
+    """Each annotator's transcript since the last review, oldest first (two when doubled)."""
+    conflict: bool = False
+    """True when annotators disagree (normalized texts differ): adjudicate by approve or edit."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +102,10 @@ def _reviewer(session: Session, reviewer_id: int) -> auth.UserView:
 
 
 def pending_reviews(project: Project, limit: int = 50, offset: int = 0) -> list[ReviewItem]:
-    """Clips whose newest revision is an unreviewed human annotation, oldest first."""
+    """Clips whose newest revision is an unreviewed human annotation, oldest first.
+
+    Clips that still wait for their second annotation (double annotation) are left out.
+    """
     latest = latest_revision_ids()
     with project.session() as session:
         rows = session.execute(
@@ -97,12 +113,13 @@ def pending_reviews(project: Project, limit: int = 50, offset: int = 0) -> list[
             .join(latest, latest.c.revision_id == Revision.id)
             .join(Clip, Clip.id == Revision.clip_id)
             .outerjoin(User, User.id == Revision.user_id)
-            .where(Revision.source == SUBMIT_SOURCE, Revision.status.in_(_PENDING_STATUSES))
+            .where(*_pending())
             .order_by(Revision.id)
             .offset(max(0, offset))
             .limit(max(0, limit))
         ).all()
         suggestions = _suggestions(session, [(r.clip_id, r.suggestion_id) for r, *_ in rows])
+        versions = versions_since_review(session, [r.clip_id for r, *_ in rows])
         return [
             ReviewItem(
                 clip_id=rev.clip_id,
@@ -114,9 +131,19 @@ def pending_reviews(project: Project, limit: int = 50, offset: int = 0) -> list[
                 annotator=username or "",
                 suggestion_text=suggestions.get(rev.clip_id),
                 created_at=rev.created_at,
+                versions=versions.get(rev.clip_id, ()),
+                conflict=in_conflict(versions.get(rev.clip_id, ())),
             )
             for rev, uid, duration, username in rows
         ]
+
+
+def _pending() -> tuple[ColumnElement[bool], ...]:
+    return (
+        Revision.source == SUBMIT_SOURCE,
+        Revision.status.in_(_PENDING_STATUSES),
+        ~awaiting_second_pass(),
+    )
 
 
 def count_pending_reviews(project: Project) -> int:
@@ -128,7 +155,7 @@ def count_pending_reviews(project: Project) -> int:
                 select(func.count())
                 .select_from(Revision)
                 .join(latest, latest.c.revision_id == Revision.id)
-                .where(Revision.source == SUBMIT_SOURCE, Revision.status.in_(_PENDING_STATUSES))
+                .where(*_pending())
             )
             or 0
         )

@@ -30,6 +30,7 @@ from voxcart.datasets.schema import (
     User,
 )
 from voxcart.datasets.store import Project
+from voxcart.labeler import double_annotation
 from voxcart.labeler.checks import DEFAULT_CHECKS, CheckConfig, TranscriptWarning, check_transcript
 from voxcart.labeler.errors import NothingToUndoError, StaleEditError, SubmitError
 from voxcart.labeler.queue import DEFAULT_LEASE_S, LeasedTask, complete, enqueue, resolve_now
@@ -182,6 +183,9 @@ def submit(
 ) -> SubmitResult:
     """Save an annotation as a new revision and complete its task, in one transaction.
 
+    On a clip chosen for double annotation, the first annotator's transcript also queues a
+    second, independent pass (see :mod:`voxcart.labeler.double_annotation`).
+
     Args:
         project: the open project.
         user_id: who submits.
@@ -236,6 +240,7 @@ def submit(
             suggestion_id=suggestion_id,
         )
         done = complete(session, task_id, clip_id, now) if task_id is not None else False
+        double_annotation.after_submit(session, project.config.labeling, clip_id, parsed, task_id)
         warnings = (
             ()
             if parsed is RevisionStatus.SKIPPED

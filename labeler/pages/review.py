@@ -32,7 +32,11 @@ def _queue(user_id: int) -> None:
     ids = [item.clip_id for item in items]
     chosen = st.session_state.get(_CLIP_KEY)
     index = ids.index(chosen) if chosen in ids else 0
-    labels = {item.clip_id: f"{item.uid}  (by {item.annotator or '?'})" for item in items}
+    labels = {
+        item.clip_id: f"{item.uid}  (by {item.annotator or '?'})"
+        + ("  [conflict]" if item.conflict else "")
+        for item in items
+    }
     clip_id = st.selectbox(
         "Clip", ids, index=index, format_func=lambda c: labels[c], key="voxcart_review_pick"
     )
@@ -49,7 +53,22 @@ def _queue(user_id: int) -> None:
     if item.suggestion_text is not None:
         st.caption("Diff: suggestion → annotation")
         render_diff(item.suggestion_text, item.text)
+    if item.conflict:
+        _conflict(item)
     _actions(user_id, item)
+
+
+def _conflict(item: review.ReviewItem) -> None:
+    st.warning(
+        "Conflict: the annotators of this clip disagree. Approve the current version, or "
+        "save an edit with the right text (e.g. the other version) to adjudicate."
+    )
+    for version in item.versions:
+        st.caption(f"Version by {version.username}")
+        st.text(version.text)
+    first, last = item.versions[0], item.versions[-1]
+    st.caption(f"Diff: {first.username} → {last.username}")
+    render_diff(first.text, last.text)
 
 
 def _actions(user_id: int, item: review.ReviewItem) -> None:
