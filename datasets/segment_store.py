@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.audio import load_audio
@@ -310,9 +310,18 @@ def nudge_clip(
             past the end of the recording.
     """
     with project.session() as session:
+        # A no-op write first: it locks the clip row (PostgreSQL) or the database (SQLite) for
+        # this transaction, so two people nudging the same clip cannot both make a version.
+        locked = session.execute(
+            update(Clip).where(Clip.id == clip_id).values(offset_s=Clip.offset_s)
+        )
         old = session.get(Clip, clip_id)
-        if old is None:
+        if old is None or locked.rowcount == 0:  # type: ignore[attr-defined]
             raise SegmentationError(f"clip id {clip_id} does not exist")
+        if SUPERSEDED_TAG in (old.tags or []):
+            raise SegmentationError(
+                f"clip {old.uid} is superseded by a newer version; nudge that one instead"
+            )
         recording = old.recording
         end = new_offset_s + new_duration_s
         if not (new_offset_s >= 0 and new_duration_s > 0 and end <= recording.duration_s + 1e-3):

@@ -12,6 +12,7 @@ from voxcart.datasets.schema import RevisionStatus, Split
 from voxcart.datasets.stats import UNLABELED
 from voxcart.labeler import browse
 from voxcart.labeler.app_context import PAGE_ROLES, get_project, render_diff, require_role
+from voxcart.labeler.pages.boundaries_section import render_boundaries
 
 _CLIP_KEY = "voxcart_explore_clip"
 _TABLE_COLUMNS = [
@@ -86,6 +87,10 @@ def _clip_detail(rows: list[browse.ClipRow]) -> None:
         st.audio(browse.clip_audio(project, clip_id), sample_rate=16_000)
     except AudioError as exc:
         st.warning(f"Audio cannot be played: {exc}")
+    boundary_box = st.expander("Boundaries", key="voxcart_explore_boundaries", on_change="rerun")
+    if boundary_box.open:  # loads the context window only when opened
+        with boundary_box:
+            render_boundaries(clip_id)
     st.caption("Current transcript")
     st.text(row.text or "(none)")
     if row.suggestion is not None and row.text:

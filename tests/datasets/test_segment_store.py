@@ -111,8 +111,12 @@ def test_nudge_creates_a_new_version_with_the_transcript(
         assert new.lineage["old"] == {"offset_s": old.offset_s, "duration_s": old.duration_s}
         assert "superseded" in old.tags and "superseded" not in new.tags
         assert current_transcripts(session, [new_id])[new_id].verbatim == "where is my order"
-    with pytest.raises(SegmentationError, match="already exists"):
+    # The old clip is superseded: a second nudge of it (even a concurrent one) is refused.
+    with pytest.raises(SegmentationError, match="superseded"):
         nudge_clip(project, first.id, first.offset_s + 0.05, first.duration_s - 0.1)
+    # Nudging the new version back to the boundaries it already has changes nothing.
+    with pytest.raises(SegmentationError, match="already exists"):
+        nudge_clip(project, new_id, first.offset_s + 0.05, first.duration_s - 0.1)
 
 
 @pytest.mark.parametrize(("offset", "duration"), [(-1.0, 1.0), (1.0, 0.0), (1.0, 1e6)])
