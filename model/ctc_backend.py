@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -43,10 +42,10 @@ from voxcart.model.device import (
     quantize_int8,
 )
 from voxcart.model.errors import AudioRejectedError, ModelError
+from voxcart.model.hf_checkpoints import digest_folder, hub_offline
 from voxcart.model.hypothesis import Hypothesis
 
 MIN_DURATION_S = 0.1
-_OFFLINE_VALUES = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class CtcBackend:
 
             model_type = getattr(getattr(self._model, "config", None), "model_type", "unloaded")
             if self.spec.path is not None:
-                files = _digest_folder(self.spec.path)
+                files = digest_folder(self.spec.path)
             else:
                 commit = getattr(getattr(self._model, "config", None), "_commit_hash", None)
                 files = f"{self.config.hub_id}@{commit or 'unknown'}"
@@ -236,7 +235,7 @@ class CtcBackend:
             return
         from transformers import AutoModelForCTC, AutoProcessor
 
-        offline = self.spec.path is not None or _hub_offline()
+        offline = self.spec.path is not None or hub_offline()
         if self.spec.path is not None:
             check_checkpoint_dir(self.spec.path, self.spec.name)
         try:
@@ -390,20 +389,3 @@ def _vocab(tokenizer: Any, model: Any, name: str) -> CtcVocab:
     delimiter = getattr(tokenizer, "word_delimiter_token", None) or "|"
     specials.discard(tokenizer.convert_tokens_to_ids(delimiter))
     return CtcVocab.from_tokens(tokens, int(blank), specials, delimiter)
-
-
-def _hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _OFFLINE_VALUES
-
-
-def _digest_folder(folder: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        for path in sorted(p for p in folder.iterdir() if p.is_file()):
-            digest.update(path.name.encode())
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-    except OSError:
-        return "unreadable"
-    return digest.hexdigest()[:12]

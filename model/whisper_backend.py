@@ -30,7 +30,6 @@ import numpy as np
 from voxcart.datasets.store import Project
 from voxcart.model.backend import SAMPLE_RATE, ModelSpec
 from voxcart.model.batching import bucket_batches, restore_order
-from voxcart.model.ctc_backend import _digest_folder, _hub_offline
 from voxcart.model.ctc_models import hub_error, resolve_checkpoint
 from voxcart.model.device import (
     autocast_dtype,
@@ -40,6 +39,7 @@ from voxcart.model.device import (
     pick_device,
 )
 from voxcart.model.errors import AudioRejectedError, ModelError
+from voxcart.model.hf_checkpoints import digest_folder, hub_offline
 from voxcart.model.hypothesis import Hypothesis
 from voxcart.model.versions import register_model
 from voxcart.model.whisper_words import (
@@ -249,7 +249,7 @@ class WhisperBackend:
             from importlib import metadata
 
             if self.spec.path is not None:
-                files = _digest_folder(self.spec.path)
+                files = digest_folder(self.spec.path)
             else:
                 commit = getattr(getattr(self._model, "config", None), "_commit_hash", None)
                 files = f"{self.config.hub_id}@{commit or 'unknown'}"
@@ -271,7 +271,7 @@ class WhisperBackend:
             return
         from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
-        offline = self.spec.path is not None or _hub_offline()
+        offline = self.spec.path is not None or hub_offline()
         if self.spec.path is not None:
             check_whisper_dir(self.spec.path, self.spec.name)
         try:
