@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "voxcart.model.eval_cli",
     "voxcart.model.train_cli",
     "voxcart.model.model_cli",
+    "voxcart.model.al_cli",
     "voxcart.labeler.cli",
     "voxcart.labeler.app_cli",
     "voxcart.labeler.queue_cli",
