@@ -9,7 +9,6 @@ a catalog change, register a new version.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from voxcart.datasets.catalog import load_vocabulary
 from voxcart.datasets.store import Project
 from voxcart.model.errors import ModelError
+from voxcart.model.hf_checkpoints import read_checkpoint_config
 from voxcart.model.versions import register_model
 
 BACKEND = "ctc"
@@ -36,23 +36,7 @@ def check_checkpoint_dir(folder: Path, name: str = "?") -> None:
     """
     from transformers.models.auto.modeling_auto import MODEL_FOR_CTC_MAPPING_NAMES
 
-    if not folder.is_dir():
-        raise ModelError(
-            f"model {name!r}: checkpoint folder {folder} does not exist or is not a folder; "
-            "give the folder written by save_pretrained (config.json, weights, vocab.json)"
-        )
-    config_file = folder / "config.json"
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(
-            f"model {name!r}: {folder} has no config.json, so it is not a Hugging Face "
-            "checkpoint; save the model with save_pretrained(DIR)"
-        ) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"model {name!r}: cannot read {config_file}: {exc}") from exc
-    if not isinstance(config, dict):
-        raise ModelError(f"model {name!r}: {config_file} is not a JSON object")
+    config = read_checkpoint_config(folder, name, "config.json, weights, vocab.json")
     model_type = config.get("model_type")
     supported = sorted(MODEL_FOR_CTC_MAPPING_NAMES)
     if model_type not in MODEL_FOR_CTC_MAPPING_NAMES:

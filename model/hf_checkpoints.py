@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+from voxcart.model.errors import ModelError
 
 _OFFLINE_VALUES = {"1", "true", "yes", "on"}
 
@@ -26,3 +30,34 @@ def digest_folder(folder: Path) -> str:
     except OSError:
         return "unreadable"
     return digest.hexdigest()[:12]
+
+
+def read_checkpoint_config(folder: Path, name: str, contents: str) -> dict[str, Any]:
+    """The ``config.json`` of a saved Hugging Face checkpoint folder, as a dict.
+
+    Args:
+        folder: the folder written by ``save_pretrained``.
+        name: the model version's name, for the messages.
+        contents: what the folder should hold, for the message when it is missing.
+
+    Raises:
+        ModelError: the folder is missing, has no readable config.json, or it is not an object.
+    """
+    if not folder.is_dir():
+        raise ModelError(
+            f"model {name!r}: checkpoint folder {folder} does not exist or is not a folder; "
+            f"give the folder written by save_pretrained ({contents})"
+        )
+    config_file = folder / "config.json"
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(
+            f"model {name!r}: {folder} has no config.json, so it is not a Hugging Face "
+            "checkpoint; save the model with save_pretrained(DIR)"
+        ) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"model {name!r}: cannot read {config_file}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"model {name!r}: {config_file} is not a JSON object")
+    return config

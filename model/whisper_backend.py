@@ -18,7 +18,6 @@ are unreliable on short queries. Model versions with backend ``"whisper"`` are r
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -39,7 +38,7 @@ from voxcart.model.device import (
     pick_device,
 )
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.hf_checkpoints import digest_folder, hub_offline
+from voxcart.model.hf_checkpoints import digest_folder, hub_offline, read_checkpoint_config
 from voxcart.model.hypothesis import Hypothesis
 from voxcart.model.versions import register_model
 from voxcart.model.whisper_words import (
@@ -135,22 +134,8 @@ def check_whisper_dir(folder: Path, name: str = "?") -> None:
         ModelError: the folder is missing, has no config.json, is not a Whisper model, or
             lacks the tokenizer or feature extractor files.
     """
-    if not folder.is_dir():
-        raise ModelError(
-            f"model {name!r}: checkpoint folder {folder} does not exist or is not a folder; "
-            "give the folder written by save_pretrained (config.json, weights, tokenizer)"
-        )
-    config_file = folder / "config.json"
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(
-            f"model {name!r}: {folder} has no config.json, so it is not a Hugging Face "
-            "checkpoint; save the model with save_pretrained(DIR)"
-        ) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"model {name!r}: cannot read {config_file}: {exc}") from exc
-    model_type = config.get("model_type") if isinstance(config, dict) else None
+    config = read_checkpoint_config(folder, name, "config.json, weights, tokenizer")
+    model_type = config.get("model_type")
     if model_type != "whisper":
         raise ModelError(
             f"model {name!r}: {folder} holds a {model_type!r} model, not a Whisper one; use "
