@@ -11,11 +11,11 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.normalize import normalize
-from voxcart.datasets.schema import Clip, ModelVersion, Revision, Suggestion
+from voxcart.datasets.schema import Clip, ModelVersion, Revision, Split, Suggestion
 from voxcart.datasets.store import Project
 from voxcart.model.errors import ModelError
 from voxcart.model.hypothesis import hypothesis_from_row
@@ -106,12 +106,33 @@ def _candidate(clip: Clip, row: Suggestion, others: tuple[str, ...]) -> ClipCand
     )
 
 
+def pool_clip_ids(session: Session) -> list[int]:
+    """The unlabelled pool: train-split or unsplit clips without any revision, in id order.
+
+    Clips tagged ``segmented`` or ``superseded`` are left out, as in :func:`load_candidates`.
+    """
+    stmt = (
+        select(Clip.id, Clip.tags)
+        .where(
+            ~exists().where(Revision.clip_id == Clip.id),
+            or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
+        )
+        .order_by(Clip.id)
+    )
+    return [
+        int(clip_id)
+        for clip_id, tags in session.execute(stmt)
+        if not EXCLUDED_TAGS.intersection(tags or ())
+    ]
+
+
 def load_candidates(
     project: Project,
     model_version_id: int,
     where_unlabeled: bool = True,
     *,
     committee: Sequence[int] | None = None,
+    trainable_only: bool = True,
 ) -> list[ClipCandidate]:
     """The clips that have a suggestion from `model_version_id`, as typed candidates.
 
@@ -125,6 +146,8 @@ def load_candidates(
             skipped or flagged); False keeps labelled clips too.
         committee: the other model versions whose suggestions fill ``other_texts``; None
             takes every other model version that suggested the clip.
+        trainable_only: keep only train-split and unsplit clips (dev and test measure the
+            model; labelling them for training would leak them into it).
 
     Returns:
         The candidates in clip id order.
@@ -140,6 +163,8 @@ def load_candidates(
     )
     if where_unlabeled:
         stmt = stmt.where(~exists().where(Revision.clip_id == Clip.id))
+    if trainable_only:
+        stmt = stmt.where(or_(Clip.split.is_(None), Clip.split == Split.TRAIN))
     with project.session() as session:
         if session.get(ModelVersion, model_version_id) is None:
             raise ModelError(

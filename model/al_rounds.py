@@ -12,27 +12,42 @@ it, evaluates it on dev against human transcripts and stores the result (status 
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.catalog import load_vocabulary
-from voxcart.datasets.schema import ALRound, ModelVersion, Suggestion, Task, TaskState
+from voxcart.datasets.revisions import latest_revision_ids
+from voxcart.datasets.schema import (
+    ALRound,
+    Clip,
+    ModelVersion,
+    Revision,
+    RevisionStatus,
+    Split,
+    Suggestion,
+    Task,
+    TaskState,
+)
 from voxcart.datasets.store import Project
 from voxcart.labeler.queue import enqueue
-from voxcart.model.al_candidates import load_candidates
+from voxcart.model.al_candidates import load_candidates, pool_clip_ids
+from voxcart.model.al_pseudo import check_threshold, confident_suggestions
 from voxcart.model.al_scorers import SCORER_NAMES, make_scorer
 from voxcart.model.al_select import DIVERSITY_RULES, Budget, Diversity, parse_budget
 from voxcart.model.al_select import select as select_clips
 from voxcart.model.backend import create_backend
 from voxcart.model.clip_filter import ClipFilter
 from voxcart.model.errors import ModelError
-from voxcart.model.evaluate import evaluate
+from voxcart.model.evaluate import SPLITS, evaluate
 from voxcart.model.lm_build import LmBuildConfig, build_catalog_lm
+from voxcart.model.lm_corpus import CorpusConfig
 from voxcart.model.suggest import suggest
 from voxcart.model.versions import CATALOG_MODEL, find_model, to_spec
 
@@ -44,6 +59,13 @@ ROUND_STATUSES: tuple[str, ...] = (SELECTING, QUEUED, TRAINING, TRAINED)
 """A round's life: selecting -> queued -> training -> trained."""
 _VERSION_RE = re.compile(r"^(?P<base>.+)-v\d+$")
 _OPEN = (TaskState.PENDING, TaskState.LEASED)
+STRATEGY_PRESETS: dict[str, tuple[str, str]] = {"hybrid": ("entity", "kcenter")}
+"""Strategies that fix both scorer and diversity: ``hybrid`` is the entity-aware uncertainty
+(least confident catalog entity) picked with k-center diversity."""
+STRATEGIES: tuple[str, ...] = (*SCORER_NAMES, *STRATEGY_PRESETS)
+"""Every strategy :func:`select_round` accepts."""
+EVAL_SPLITS: tuple[str, ...] = tuple(s for s in SPLITS if s in ("dev", "test", "heldout"))
+"""Where :func:`train_round` can measure a new model."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,9 @@ class RoundView:
         model: the model version the round produced, or None before training.
         dev_wer: that model's WER on dev, or None (not trained, or no human dev references).
         dev_note: why there is no dev WER, where there is none after training.
+        test_wer: that model's WER on test, or None.
+        labelled_minutes: minutes of labelled train audio the model learned from (None
+            before training).
     """
 
     number: int
@@ -110,6 +135,8 @@ class RoundView:
     model: str | None
     dev_wer: float | None
     dev_note: str | None
+    test_wer: float | None = None
+    labelled_minutes: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The row as JSON-compatible values."""
@@ -125,6 +152,8 @@ class RoundView:
             "model": self.model,
             "dev_wer": self.dev_wer,
             "dev_note": self.dev_note,
+            "test_wer": self.test_wer,
+            "labelled_minutes": self.labelled_minutes,
         }
 
 
@@ -143,9 +172,28 @@ def _newest_suggesting_model(session: Session) -> ModelVersion:
     return row
 
 
-def _check_options(strategy: str, diversity: str, max_per_speaker: int | None) -> None:
+def resolve_strategy(strategy: str, diversity: str) -> tuple[str, str]:
+    """The (scorer, diversity rule) a strategy name stands for.
+
+    A scorer name keeps the given diversity rule; a preset (:data:`STRATEGY_PRESETS`) sets both.
+
+    Raises:
+        ModelError: an unknown strategy or diversity rule.
+    """
+    if strategy in STRATEGY_PRESETS:
+        return STRATEGY_PRESETS[strategy]
     if strategy not in SCORER_NAMES:
-        raise ModelError(f"strategy={strategy!r} is unknown; use one of {', '.join(SCORER_NAMES)}")
+        raise ModelError(f"strategy={strategy!r} is unknown; use one of {', '.join(STRATEGIES)}")
+    if diversity not in DIVERSITY_RULES:
+        raise ModelError(
+            f"diversity={diversity!r} is unknown; use one of {', '.join(DIVERSITY_RULES)}"
+        )
+    return strategy, diversity
+
+
+def _check_options(strategy: str, diversity: str, max_per_speaker: int | None) -> None:
+    if strategy not in STRATEGIES:
+        raise ModelError(f"strategy={strategy!r} is unknown; use one of {', '.join(STRATEGIES)}")
     if diversity not in DIVERSITY_RULES:
         raise ModelError(
             f"diversity={diversity!r} is unknown; use one of {', '.join(DIVERSITY_RULES)}"
@@ -171,7 +219,7 @@ def _queued_elsewhere(session: Session, round_id: int) -> set[int]:
 
 def _choose(project: Project, round_id: int, params: Mapping[str, Any]) -> dict[str, Any]:
     """Run the stored selection recipe of a round and return the selection to store."""
-    strategy = str(params["strategy"])
+    strategy = str(params.get("scorer", params["strategy"]))
     seed = int(params["seed"])
     with project.session() as session:
         vocabulary = load_vocabulary(session) if strategy == "entity" else None
@@ -185,7 +233,7 @@ def _choose(project: Project, round_id: int, params: Mapping[str, Any]) -> dict[
             f"model {params['model']!r} has suggested no unlabelled clip that is not already "
             "queued; run `voxcart suggest` on new clips, or label the queued ones first"
         )
-    diversity: Diversity = params["diversity"]
+    diversity = cast(Diversity, params["diversity"])
     picked = select_clips(
         candidates,
         scorer,
@@ -262,8 +310,9 @@ def select_round(
         project: the open project.
         model: the model version (or base name) whose suggestions are scored; default: the
             newest model version that has suggested any clip.
-        strategy: a scorer name (:data:`voxcart.model.al_scorers.SCORER_NAMES`).
-        diversity: ``kcenter``, ``dedup`` or ``none``.
+        strategy: a scorer name (:data:`voxcart.model.al_scorers.SCORER_NAMES`) or a preset
+            of :data:`STRATEGY_PRESETS` (``hybrid``).
+        diversity: ``kcenter``, ``dedup`` or ``none`` (a preset brings its own).
         budget: clips (``"200"``) or audio time (``"90s"``, ``"30m"``, ``"2h"``).
         cost_aware: rank by score per second of audio.
         seed: breaks ties (and seeds the ``random`` strategy).
@@ -282,6 +331,7 @@ def select_round(
     resumed = round_id is not None
     if round_id is None:
         _check_options(strategy, diversity, max_per_speaker)
+        scorer, diversity = resolve_strategy(strategy, diversity)
         parsed = parse_budget(budget)
         with project.session() as session:
             row = find_model(session, model) if model else _newest_suggesting_model(session)
@@ -289,6 +339,7 @@ def select_round(
                 "model": row.name,
                 "model_id": row.id,
                 "strategy": strategy,
+                "scorer": scorer,
                 "diversity": diversity,
                 "budget": budget.strip(),
                 "budget_clips": parsed.clips,
@@ -369,51 +420,136 @@ def _done_tasks(session: Session, round_id: int | None = None) -> dict[int, int]
     return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
 
 
-def _dev_metrics(project: Project, model: str, before: str) -> dict[str, Any]:
-    """The new model's dev WER against human transcripts, or why there is none."""
+def _split_metrics(
+    project: Project, model: str, before: str, split: str, reference: str
+) -> dict[str, Any]:
+    """The new model's metrics on one split (compared with `before`), or why there are none."""
     try:
         report = evaluate(
-            project, model, "dev", reference="human", compare_to=before if before != model else None
+            project,
+            model,
+            split,
+            reference=reference,
+            compare_to=before if before != model else None,
         )
     except ModelError as exc:
-        # Typically no dev clip has an accepted or corrected human transcript yet.
-        return {"reference": "human", "wer": None, "note": f"not evaluated: {exc}"}
+        # Typically no clip of the split has an accepted or corrected human transcript yet.
+        return {"reference": reference, "wer": None, "note": f"not evaluated: {exc}"}
     return {
-        "reference": "human",
+        "reference": reference,
         "clips": report.overall.clips,
         "unreferenced": report.unreferenced,
         "wer": report.overall.wer,
         "cer": report.overall.cer,
+        "entity_error": report.overall.entity_error_rate,
+        "search_top1": report.overall.search_top1,
         "compare_to": report.compare_to,
         "baseline_wer": report.baseline.wer if report.baseline is not None else None,
+        "baseline_entity_error": (
+            report.baseline.entity_error_rate if report.baseline is not None else None
+        ),
         "note": None,
     }
 
 
-def train_round(project: Project, round_number: int | None = None) -> RoundResult:
-    """Turn a round's labels into a new model version and measure it on dev.
+def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tuple[int, float]:
+    """Clips and audio seconds that the next model can learn from.
 
-    For the sphinx backend the catalog LM is rebuilt (accepted and corrected train
-    transcripts now join its corpus) and registered as the next ``<base>-v<N>``; where the
-    corpus did not change, the newest version is reused and ``model_created`` is False. The
-    dev split and the unlabelled pool are suggested again with it (the next round scores
-    those), and it is evaluated on dev against human transcripts (compared with the model
-    the round was selected with). Where no dev clip has a human transcript, the round
-    records ``dev.wer = None`` and the reason in ``dev.note``.
+    Those are train-split or unsplit clips whose current transcript was accepted or corrected
+    by a person (or by one of `label_sources`, such as the simulated ``oracle``).
+    """
+    latest = latest_revision_ids()
+    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
+    if label_sources:
+        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(Clip.duration_s), 0.0))
+        .select_from(Revision)
+        .join(latest, Revision.id == latest.c.revision_id)
+        .join(Clip, Clip.id == Revision.clip_id)
+        .where(
+            labelled,
+            Revision.status.in_([RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED]),
+            or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
+        )
+    ).one()
+    return int(row[0]), float(row[1])
+
+
+def _pool_filter(session: Session, pool_sample: int | None, seed: int) -> ClipFilter:
+    """Which unlabelled clips the new model re-suggests (all, or a seeded sample)."""
+    if pool_sample is None:
+        return ClipFilter(status="unlabeled")
+    pool = pool_clip_ids(session)
+    if pool_sample >= len(pool):
+        return ClipFilter(clip_ids=tuple(pool))
+    rng = np.random.default_rng(seed)
+    picked = sorted(int(i) for i in rng.choice(pool, size=pool_sample, replace=False))
+    return ClipFilter(clip_ids=tuple(picked))
+
+
+def _check_train_options(
+    pseudo_min_confidence: float | None,
+    pool_sample: int | None,
+    eval_splits: Sequence[str],
+    reference: str,
+) -> None:
+    if pseudo_min_confidence is not None:
+        check_threshold(pseudo_min_confidence)
+    if pool_sample is not None and (isinstance(pool_sample, bool) or pool_sample < 0):
+        raise ModelError(f"pool_sample={pool_sample!r} must be 0 or more (or None for all)")
+    for split in eval_splits:
+        if split not in EVAL_SPLITS:
+            raise ModelError(f"eval split={split!r} is unknown; use {', '.join(EVAL_SPLITS)}")
+    if reference not in ("human", "hidden"):
+        raise ModelError(f"reference={reference!r} is unknown; use 'human' or 'hidden'")
+
+
+def train_round(
+    project: Project,
+    round_number: int | None = None,
+    *,
+    pseudo_min_confidence: float | None = None,
+    pool_sample: int | None = None,
+    eval_splits: Sequence[str] = ("dev", "test"),
+    reference: str = "human",
+    label_sources: Sequence[str] = (),
+) -> RoundResult:
+    """Turn a round's labels into a new model version and measure it.
+
+    For the sphinx backend the catalog LM is rebuilt with the corpus options of the model
+    the round was selected with (accepted and corrected train transcripts now join its
+    corpus) and registered as the next ``<base>-v<N>``; where the corpus did not change, the
+    newest version is reused and ``model_created`` is False. The dev split and the unlabelled
+    pool are suggested again with it (the next round scores those), and it is evaluated on
+    each of `eval_splits`, compared with the model the round was selected with. Where a split
+    has no reference, its metrics hold ``wer = None`` and the reason in ``note``.
 
     Args:
         project: the open project.
         round_number: which round (default: the newest).
+        pseudo_min_confidence: also learn from the selecting model's suggestions of unlabelled
+            train clips whose every word is at least this sure (pseudo-labels, recorded in
+            the round's ``pseudo_labels`` and the model's corpus counts; never revisions).
+        pool_sample: re-suggest only this many unlabelled pool clips, drawn with the round's
+            seed (None: all). The next round then chooses among those: scoring a random
+            sub-pool is the usual way to keep rounds fast on a large pool. 0 skips it (for
+            the random strategy, which does not read suggestions).
+        eval_splits: where the new model is measured: ``dev``, ``test``, ``heldout``.
+        reference: ``human`` transcripts, or the ``hidden`` references of a demo project.
+        label_sources: non-human revision sources whose transcripts count as labels too
+            (``oracle`` in a simulation); added to those of the selecting model's corpus.
 
     Returns:
         The round, now ``trained``, with the new model and its metrics.
 
     Raises:
-        ModelError: no such round, the round is still selecting or already trained, its
-            model is not a sphinx model (ctc and whisper rounds are not yet supported:
-            fine-tune with `voxcart train` and select a new round with `--model`), or the
-            LM build fails.
+        ModelError: a bad option, no such round, the round is still selecting or already
+            trained, its model is not a sphinx model (ctc and whisper rounds are not yet
+            supported: fine-tune with `voxcart train` and select a new round with
+            `--model`), or the LM build fails.
     """
+    _check_train_options(pseudo_min_confidence, pool_sample, eval_splits, reference)
     with project.session() as session:
         row = _find_round(session, round_number)
         if row.status == SELECTING:
@@ -436,18 +572,38 @@ def train_round(project: Project, round_number: int | None = None) -> RoundResul
                 "`voxcart train`, then select the next round with `voxcart al select --model`"
             )
         row.status = TRAINING
-        round_id, before = row.id, base.name
-    built = build_catalog_lm(project, LmBuildConfig(base_name=_lm_base(before)))
+        round_id, number, before, base_id = row.id, row.number, base.name, base.id
+        corpus = CorpusConfig.from_dict(dict(base.config or {}).get("corpus_config") or {})
+        sources = tuple(dict.fromkeys([*corpus.label_sources, *label_sources]))
+        corpus = dataclasses.replace(corpus, label_sources=sources)
+        seed = int(params.get("seed", 0)) * 1_000 + number
+    pseudo = (
+        confident_suggestions(project, base_id, pseudo_min_confidence)
+        if pseudo_min_confidence is not None
+        else None
+    )
+    built = build_catalog_lm(
+        project,
+        LmBuildConfig(base_name=_lm_base(before), corpus=corpus),
+        pseudo.texts if pseudo is not None else (),
+    )
     with project.session() as session:
         new = session.get(ModelVersion, built.model_id)
         if new is None:
             raise ModelError(f"model {built.model_name!r} vanished right after it was built")
         engine = create_backend(to_spec(new, project.root))
+        pool_filter = _pool_filter(session, pool_sample, seed)
     dev = suggest(project, built.model_name, ClipFilter(split="dev"), backend=engine)
-    pool = suggest(project, built.model_name, ClipFilter(status="unlabeled"), backend=engine)
-    dev_metrics = _dev_metrics(project, built.model_name, before)
+    pool_suggested = 0
+    if pool_sample != 0:
+        pool_suggested = suggest(project, built.model_name, pool_filter, backend=engine).suggested
+    evaluations = {
+        split: _split_metrics(project, built.model_name, before, split, reference)
+        for split in eval_splits
+    }
     with project.session() as session:
         current = _get_round(session, round_id)
+        clips, seconds = labelled_seconds(session, corpus.label_sources)
         current.status = TRAINED
         current.model_version_id = built.model_id
         current.metrics = {
@@ -456,24 +612,51 @@ def train_round(project: Project, round_number: int | None = None) -> RoundResul
             "model_created": built.created,
             "accepted_transcripts": int(built.counts.get("accepted_transcripts", 0)),
             "clips_labelled": _done_tasks(session, round_id).get(round_id, 0),
-            "suggested": {"dev": dev.suggested, "unlabeled": pool.suggested},
-            "dev": dev_metrics,
+            "labelled_clips_total": clips,
+            "labelled_seconds_total": seconds,
+            "suggested": {"dev": dev.suggested, "unlabeled": pool_suggested},
+            "pool_sample": pool_sample,
+            "pseudo_labels": (
+                {
+                    "min_confidence": pseudo.min_confidence,
+                    "clips": len(pseudo.clip_ids),
+                    "seconds": pseudo.seconds,
+                    "clip_ids": list(pseudo.clip_ids),
+                }
+                if pseudo is not None
+                else None
+            ),
+            "eval": evaluations,
+            "dev": evaluations.get("dev", {"wer": None, "note": "dev was not evaluated"}),
         }
         session.flush()
         return _result(current)
 
 
+def _wer_of(metrics: Mapping[str, Any], split: str) -> tuple[float | None, str | None]:
+    evaluations = metrics.get("eval")
+    found = evaluations.get(split) if isinstance(evaluations, Mapping) else None
+    if found is None and split == "dev":
+        found = metrics.get("dev")  # rounds trained before per-split evaluation
+    if not isinstance(found, Mapping):
+        return None, None
+    wer = found.get("wer")
+    note = found.get("note")
+    return (float(wer) if isinstance(wer, int | float) else None), (str(note) if note else None)
+
+
 def round_status(project: Project) -> list[RoundView]:
-    """Every round, oldest first, with its selection, labelling progress and dev WER."""
+    """Every round, oldest first, with its selection, labelling progress and dev/test WER."""
     with project.session() as session:
         done = _done_tasks(session)
         views = []
         for row in session.scalars(select(ALRound).order_by(ALRound.number)):
             chosen = _selection(row) or {}
             metrics = dict(row.metrics or {})
-            dev = metrics.get("dev") if isinstance(metrics.get("dev"), Mapping) else {}
-            wer = dev.get("wer") if dev else None
+            dev_wer, dev_note = _wer_of(metrics, "dev")
+            test_wer, _ = _wer_of(metrics, "test")
             model = metrics.get("model")
+            seconds = metrics.get("labelled_seconds_total")
             views.append(
                 RoundView(
                     number=row.number,
@@ -485,8 +668,14 @@ def round_status(project: Project) -> list[RoundView]:
                     minutes_selected=round(float(chosen.get("seconds", 0.0)) / 60.0, 3),
                     clips_labelled=done.get(row.id, 0),
                     model=str(model) if model else None,
-                    dev_wer=float(wer) if isinstance(wer, int | float) else None,
-                    dev_note=str(dev["note"]) if dev and dev.get("note") else None,
+                    dev_wer=dev_wer,
+                    dev_note=dev_note if row.status == TRAINED else None,
+                    test_wer=test_wer,
+                    labelled_minutes=(
+                        round(float(seconds) / 60.0, 3)
+                        if isinstance(seconds, int | float)
+                        else None
+                    ),
                 )
             )
         return views

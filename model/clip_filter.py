@@ -22,13 +22,18 @@ FIELDS = ("status", "split", "origin", "speaker", "id")
 
 @dataclass(frozen=True)
 class ClipFilter:
-    """Conditions a clip must meet (None: no condition on that field)."""
+    """Conditions a clip must meet (None: no condition on that field).
+
+    ``clip_ids`` restricts the run to a given set of clips (a library option, e.g. the sample
+    of the pool an active-learning round re-scores; keep it to a few thousand ids).
+    """
 
     status: str | None = None
     split: str | None = None
     origin: str | None = None
     speaker: str | None = None
     clip_id: int | None = None
+    clip_ids: tuple[int, ...] | None = None
 
 
 def parse_where(conditions: Sequence[str]) -> ClipFilter:
@@ -93,4 +98,6 @@ def clip_query(flt: ClipFilter) -> Select[int]:
         query = query.where(Clip.speaker == flt.speaker)
     if flt.clip_id is not None:
         query = query.where(Clip.id == flt.clip_id)
+    if flt.clip_ids is not None:
+        query = query.where(Clip.id.in_(list(flt.clip_ids)))
     return query

@@ -47,7 +47,8 @@ from voxcart.model.suggest import DEFAULT_BATCH_SIZE, suggest
 from voxcart.model.versions import find_model, to_spec
 
 REFERENCES: tuple[str, ...] = ("human", "hidden")
-SPLITS: tuple[str, ...] = (*(s.value for s in Split), "all")
+SPLITS: tuple[str, ...] = (*(s.value for s in Split), "heldout", "all")
+"""Splits :func:`evaluate` accepts: one split, ``heldout`` (dev and test) or ``all``."""
 REFERENCE_LABELS = {
     "human": "human transcripts (current accepted or corrected revision)",
     "hidden": "HIDDEN reference texts (synthetic ground truth for demos and simulations; "
@@ -180,7 +181,9 @@ def _check_args(split: str, reference: str, batch_size: int) -> None:
 
 def _split_clips(session: Session, split: str) -> list[_ClipRow]:
     query = select(Clip.id, Clip.uid, Clip.parent_id, Clip.speaker, Clip.tags, Clip.origin)
-    if split != "all":
+    if split == "heldout":
+        query = query.where(Clip.split.in_([Split.DEV, Split.TEST]))
+    elif split != "all":
         query = query.where(Clip.split == Split(split))
     return [
         _ClipRow(clip_id, uid, parent, ClipFacts(speaker, [str(t) for t in tags or []], origin))
@@ -263,12 +266,18 @@ def _transcribe_missing(
     """Run suggest over the split's referenced clips; (clips transcribed, failure reasons)."""
     backend = create_backend(model.spec)
     backend.load()
-    split_filter = None if split == "all" else split
-    filters = (
-        [ClipFilter(split=split_filter)]
-        if reference == "hidden"
-        else [ClipFilter(split=split_filter, status=s.value) for s in _HUMAN_STATUSES]
+    parts: list[str | None] = (
+        [None] if split == "all" else ["dev", "test"] if split == "heldout" else [split]
     )
+    filters = [
+        flt
+        for part in parts
+        for flt in (
+            [ClipFilter(split=part)]
+            if reference == "hidden"
+            else [ClipFilter(split=part, status=s.value) for s in _HUMAN_STATUSES]
+        )
+    ]
     done, reasons = 0, {}
     for flt in filters:
         report = suggest(
@@ -353,7 +362,7 @@ def evaluate(
     Args:
         project: the open project.
         model: a model version name, or a base name for its newest version.
-        split: ``train``, ``dev``, ``test`` or ``all``.
+        split: ``train``, ``dev``, ``test``, ``heldout`` (dev and test together) or ``all``.
         reference: ``human`` (current accepted/corrected human transcripts) or ``hidden``
             (the stored hidden references of demo and simulated projects).
         slices: slice dimensions (see :mod:`voxcart.model.eval_slices`).

@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,8 +131,18 @@ def _write_folder(target: Path, arpa: str, dictionary: dict[str, list[str]], cor
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def build_catalog_lm(project: Project, config: LmBuildConfig | None = None) -> LmBuildReport:
+def build_catalog_lm(
+    project: Project, config: LmBuildConfig | None = None, pseudo_labels: Sequence[str] = ()
+) -> LmBuildReport:
     """Build the catalog LM and dictionary from the project and register the model version.
+
+    Args:
+        project: the open project.
+        config: the version name base, corpus options and discount; the corpus options are
+            stored with the version (``corpus_config``) so that later rebuilds can reuse them.
+        pseudo_labels: confident suggestions to use as labels; their number is stored in the
+            version's ``corpus`` counts (``pseudo_labels``), so a model trained on them is
+            always recognisable.
 
     Raises:
         CatalogError: ``config.corpus.catalog_id`` names no catalog.
@@ -142,7 +153,7 @@ def build_catalog_lm(project: Project, config: LmBuildConfig | None = None) -> L
     with project.session() as session:
         ensure_generic_model(session)  # the comparison baseline is always registered
         products = session.scalar(select(func.count()).select_from(Product)) or 0
-        corpus = build_corpus(session, config.corpus)
+        corpus = build_corpus(session, config.corpus, pseudo_labels)
     if not products and not corpus.counts.get("accepted_transcripts"):
         raise ModelError(
             "the project has no catalog products and no accepted transcripts to build an LM "
@@ -189,6 +200,7 @@ def build_catalog_lm(project: Project, config: LmBuildConfig | None = None) -> L
             "dropped_words": dropped[:_REPORTED_WORDS],
             "catalog_id": config.corpus.catalog_id,
             "seed": config.corpus.seed,
+            "corpus_config": config.corpus.to_dict(),
             "discount_mass": config.discount_mass,
         }
         json.dumps(model_config)  # fail here, not in the database, on a non-JSON value

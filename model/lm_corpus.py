@@ -3,18 +3,20 @@
 Three sources, all in spoken form (the project normalizer): product titles and catalog terms,
 query templates filled from sampled products, and the current human transcripts that were
 accepted or corrected (train split or unsplit clips only, so that dev/test text never leaks
-into the model). Hidden demo references (``clip_references``) are never read.
+into the model). Hidden demo references (``clip_references``) are never read. Two optional
+extras: labels of named non-human sources (the ``oracle`` annotator of an active-learning
+simulation) and pseudo-labels (confident suggestions), each counted apart.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.catalog import load_vocabulary
@@ -49,6 +51,9 @@ class CorpusConfig:
         transcript_weight: how many times each accepted human transcript is repeated (real
             queries count more than templated ones).
         seed: drives template and product sampling.
+        label_sources: revision sources besides people whose accepted or corrected
+            transcripts count as labels (``("oracle",)`` in a simulation); empty: people only.
+        pseudo_weight: how many times each pseudo-label is repeated.
     """
 
     catalog_id: int | None = None
@@ -56,11 +61,44 @@ class CorpusConfig:
     max_template_queries: int = 40_000
     transcript_weight: int = 3
     seed: int = 0
+    label_sources: tuple[str, ...] = ()
+    pseudo_weight: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("queries_per_product", "max_template_queries", "transcript_weight"):
+        for name in (
+            "queries_per_product",
+            "max_template_queries",
+            "transcript_weight",
+            "pseudo_weight",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"CorpusConfig.{name}={getattr(self, name)} must be >= 0")
+        if isinstance(self.label_sources, str):
+            raise ValueError(
+                f"CorpusConfig.label_sources={self.label_sources!r} must be a tuple of "
+                "source names, not one string"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as JSON-compatible values (stored with the model version)."""
+        return {
+            "catalog_id": self.catalog_id,
+            "queries_per_product": self.queries_per_product,
+            "max_template_queries": self.max_template_queries,
+            "transcript_weight": self.transcript_weight,
+            "seed": self.seed,
+            "label_sources": list(self.label_sources),
+            "pseudo_weight": self.pseudo_weight,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CorpusConfig:
+        """Options stored by :meth:`to_dict` (unknown keys are ignored, missing ones default)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if "label_sources" in values:
+            values["label_sources"] = tuple(str(s) for s in values["label_sources"] or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -175,19 +213,26 @@ def catalog_text(session: Session, catalog_id: int | None = None) -> list[str]:
     return [line for line in lines if line]
 
 
-def accepted_transcripts(session: Session) -> list[str]:
+def accepted_transcripts(session: Session, label_sources: Sequence[str] = ()) -> list[str]:
     """Normalized current transcripts that a person accepted or corrected.
 
     Only clips in the train split or not yet split are used; dev and test transcripts are left
     out so that evaluation stays honest.
+
+    Args:
+        session: an open session.
+        label_sources: non-human revision sources that count as labels too (e.g. ``oracle``).
     """
     latest = latest_revision_ids()
+    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
+    if label_sources:
+        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
     query = (
         select(Revision.normalized)
         .join(latest, Revision.id == latest.c.revision_id)
         .join(Clip, Clip.id == Revision.clip_id)
         .where(
-            Revision.is_human.is_(True),
+            labelled,
             Revision.status.in_([RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED]),
             or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
         )
@@ -242,19 +287,29 @@ def template_queries(
     return out
 
 
-def build_corpus(session: Session, config: CorpusConfig | None = None) -> Corpus:
+def build_corpus(
+    session: Session, config: CorpusConfig | None = None, pseudo_labels: Sequence[str] = ()
+) -> Corpus:
     """Draw the whole corpus from the project database.
 
     Sentences longer than :data:`MAX_SENTENCE_WORDS` words are cut to that length.
+
+    Args:
+        session: an open session.
+        config: what the corpus is drawn from.
+        pseudo_labels: confident suggestions used as labels (normalized here), repeated
+            ``config.pseudo_weight`` times and counted as ``pseudo_labels``.
     """
     config = config or CorpusConfig()
     catalog = catalog_text(session, config.catalog_id)
     queries = template_queries(load_products(session, config.catalog_id), config)
-    transcripts = accepted_transcripts(session)
+    transcripts = accepted_transcripts(session, config.label_sources)
+    pseudo = [t for t in (normalize(p) for p in pseudo_labels) if t]
     sentences = [
         *catalog,
         *queries,
         *(t for t in transcripts for _ in range(config.transcript_weight)),
+        *(t for t in pseudo for _ in range(config.pseudo_weight)),
     ]
     clipped = tuple(" ".join(s.split()[:MAX_SENTENCE_WORDS]) for s in sentences if s.strip())
     counts = Counter(
@@ -262,6 +317,7 @@ def build_corpus(session: Session, config: CorpusConfig | None = None) -> Corpus
             "catalog_lines": len(catalog),
             "template_queries": len(queries),
             "accepted_transcripts": len(transcripts),
+            "pseudo_labels": len(pseudo),
         }
     )
     return Corpus(sentences=clipped, counts=dict(counts))

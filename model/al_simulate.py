@@ -1,0 +1,411 @@
+"""`voxcart al simulate`: replay the active-learning loop with a simulated annotator.
+
+The proof that selection pays: every (strategy, seed) pair runs the real loop
+(:func:`voxcart.model.al_rounds.select_round`, the oracle annotator of
+:mod:`voxcart.model.al_oracle`, :func:`voxcart.model.al_rounds.train_round`) on its own copy
+of the project, and each new model is measured on the held-out clips against their hidden
+references. The user's project is never written to.
+
+Layout of the output folder::
+
+    start/                  the shared starting point: a copy with the start model's suggestions
+    runs/<strategy>-s<seed>/ one copy per run, with points.json once the run finished
+    simulation.csv, curves.csv, efficiency.json, summary.md, learning_curves.png
+
+A finished run is not run again, so an interrupted simulation resumes. The default start
+model is ``catalog-only``: an LM of the catalog's titles and terms without query templates,
+i.e. a model that knows the product words but not yet how shoppers phrase queries, which the
+labels then teach. ``current`` starts from the newest model that suggested the pool instead.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from voxcart.datasets.schema import ClipReference, ModelVersion, Suggestion
+from voxcart.datasets.store import Project, default_db_url, open_project
+from voxcart.model.al_candidates import pool_clip_ids
+from voxcart.model.al_loop import LoopOptions, run_rounds
+from voxcart.model.al_rounds import STRATEGIES, labelled_seconds
+from voxcart.model.al_select import parse_budget
+from voxcart.model.clip_filter import ClipFilter
+from voxcart.model.errors import ModelError
+from voxcart.model.evaluate import evaluate
+from voxcart.model.lm_build import LmBuildConfig, build_catalog_lm
+from voxcart.model.lm_corpus import CorpusConfig
+from voxcart.model.suggest import suggest
+from voxcart.model.versions import find_model
+
+StartModel = Literal["catalog-only", "current"]
+START_MODELS: tuple[str, ...] = ("catalog-only", "current")
+START_BASE = "sim-catalog"
+DEFAULT_STRATEGIES: tuple[str, ...] = ("random", "least-confidence", "entropy", "hybrid")
+EVAL_SPLIT = "heldout"
+_COPIED = ("voxcart.toml", "models")
+_NOT_LINKED = {"voxcart.db", "voxcart.db-wal", "voxcart.db-shm", "reports", "exports", "models"}
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What `voxcart al simulate` runs.
+
+    Attributes:
+        strategies: strategy names (scorers or presets such as ``hybrid``).
+        rounds: rounds per run.
+        budget: clips or audio time selected per round (``"30s"``, ``"10"``).
+        seeds: runs per strategy, with seeds 0 .. seeds-1.
+        pool_sample: pool clips re-scored after each round (None: all).
+        start: ``catalog-only`` or ``current`` (see the module docstring).
+        diversity: the diversity rule of plain scorers (presets bring their own; ``random``
+            never uses one).
+        workers: runs in parallel (processes).
+    """
+
+    strategies: tuple[str, ...] = DEFAULT_STRATEGIES
+    rounds: int = 5
+    budget: str = "30s"
+    seeds: int = 3
+    pool_sample: int | None = 80
+    start: StartModel = "catalog-only"
+    diversity: str = "none"
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.strategies:
+            raise ModelError("strategies is empty; name at least one, e.g. random,hybrid")
+        for name in self.strategies:
+            if name not in STRATEGIES:
+                raise ModelError(
+                    f"strategy={name!r} is unknown; use one of {', '.join(STRATEGIES)}"
+                )
+        if "random" not in self.strategies:
+            raise ModelError(
+                "strategies must include 'random': label efficiency is measured against it"
+            )
+        for name, low in (("rounds", 1), ("seeds", 1), ("workers", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ModelError(f"{name}={value!r} must be a whole number >= {low}")
+        if self.pool_sample is not None and self.pool_sample < 1:
+            raise ModelError(f"pool_sample={self.pool_sample!r} must be >= 1 (or None for all)")
+        if self.start not in START_MODELS:
+            raise ModelError(f"start={self.start!r} is unknown; use {' or '.join(START_MODELS)}")
+        parse_budget(self.budget)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One measurement of one run: the model after `round` rounds.
+
+    Attributes:
+        strategy: the run's strategy.
+        seed: the run's seed.
+        round: rounds done (0: the start model).
+        labelled_clips: train clips labelled so far.
+        labelled_minutes: their audio time.
+        wer: held-out WER against the hidden references.
+        cer: held-out CER.
+        entity_error: held-out catalog-entity error rate (None without entities).
+        model: the model version measured.
+    """
+
+    strategy: str
+    seed: int
+    round: int
+    labelled_clips: int
+    labelled_minutes: float
+    wer: float
+    cer: float
+    entity_error: float | None
+    model: str
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Every point of every run, and where the files went."""
+
+    points: tuple[CurvePoint, ...]
+    out_dir: Path
+    start_model: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def _sqlite_path(project: Project) -> Path:
+    url = make_url(project.db_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise ModelError(
+            "al simulate copies the project once per run and needs a SQLite project "
+            f"database; {url.render_as_string(hide_password=True)!r} is not one (export the "
+            "project to a SQLite copy first)"
+        )
+    return Path(url.database)
+
+
+def copy_project(source: Project, target: Path) -> Path:
+    """A working copy of a SQLite project: database (consistent snapshot), config and models
+    copied, every other entry (audio folders) linked.
+
+    Raises:
+        ModelError: the project is not SQLite, or `target` exists.
+    """
+    db_path = _sqlite_path(source)
+    if target.exists():
+        raise ModelError(f"{target} already exists; remove it or choose another --out")
+    staging = target.parent / f".{target.name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in _COPIED:
+        entry = source.root / name
+        if entry.is_dir():
+            shutil.copytree(entry, staging / name, symlinks=True)
+        elif entry.is_file():
+            shutil.copy2(entry, staging / name)
+    for entry in source.root.iterdir():
+        if entry.name in _NOT_LINKED or entry.name in _COPIED or entry.name.startswith("."):
+            continue
+        if target.resolve().is_relative_to(entry.resolve()):
+            continue  # the simulation's own output folder inside the project
+        (staging / entry.name).symlink_to(entry.resolve())
+    with sqlite3.connect(db_path) as src, sqlite3.connect(staging / "voxcart.db") as dst:
+        src.backup(dst)
+    staging.rename(target)
+    return target
+
+
+def _open_copy(path: Path) -> Project:
+    return open_project(path, default_db_url(path))
+
+
+def _check_references(project: Project) -> None:
+    with project.session() as session:
+        pool = pool_clip_ids(session)
+        if not pool:
+            raise ModelError("the project has no unlabelled train clip to select from")
+        referenced = session.scalar(
+            select(func.count()).select_from(ClipReference).where(ClipReference.clip_id.in_(pool))
+        )
+    if not referenced:
+        raise ModelError(
+            "no unlabelled train clip has a hidden reference, so there is no simulated "
+            "annotator; al simulate runs on demo projects (`voxcart demo`)"
+        )
+
+
+def _newest_pool_model(project: Project) -> str:
+    with project.session() as session:
+        row = session.scalar(
+            select(ModelVersion)
+            .where(ModelVersion.id.in_(select(Suggestion.model_version_id)))
+            .order_by(ModelVersion.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise ModelError("no model has suggested any clip yet; run `voxcart suggest` first")
+        return row.name
+
+
+def _point(project: Project, strategy: str, seed: int, round_: int, model: str) -> CurvePoint:
+    report = evaluate(project, model, EVAL_SPLIT, reference="hidden")
+    with project.session() as session:
+        clips, seconds = labelled_seconds(session, ("oracle",))
+    metrics = report.overall
+    return CurvePoint(
+        strategy=strategy,
+        seed=seed,
+        round=round_,
+        labelled_clips=clips,
+        labelled_minutes=seconds / 60.0,
+        wer=float(metrics.wer or 0.0),
+        cer=float(metrics.cer or 0.0),
+        entity_error=metrics.entity_error_rate,
+        model=model,
+    )
+
+
+def prepare_start(project: Project, out_dir: Path, start: StartModel) -> tuple[Path, str]:
+    """Build (or reuse) the shared starting copy: the start model has suggested every clip.
+
+    Returns:
+        The copy's folder and the start model's name.
+    """
+    start_dir = out_dir / "start"
+    marker = start_dir / "start.json"
+    if marker.is_file():
+        return start_dir, str(json.loads(marker.read_text(encoding="utf-8"))["model"])
+    shutil.rmtree(start_dir, ignore_errors=True)
+    copy_project(project, start_dir)
+    copy = _open_copy(start_dir)
+    try:
+        _check_references(copy)
+        if start == "catalog-only":
+            built = build_catalog_lm(
+                copy,
+                LmBuildConfig(base_name=START_BASE, corpus=CorpusConfig(queries_per_product=0)),
+            )
+            model = built.model_name
+        else:
+            model = _newest_pool_model(copy)
+        with copy.session() as session:
+            model = find_model(session, model).name
+        suggest(copy, model, ClipFilter(split=None))
+    finally:
+        copy.close()
+    marker.write_text(json.dumps({"model": model, "start": start}), encoding="utf-8")
+    return start_dir, model
+
+
+def run_one(
+    start_dir: Path,
+    run_dir: Path,
+    strategy: str,
+    seed: int,
+    config: SimulationConfig,
+    start_model: str,
+) -> list[CurvePoint]:
+    """One (strategy, seed) run: its own copy, `config.rounds` oracle-labelled rounds.
+
+    The points are also written to ``points.json`` in the run folder; a run folder that has
+    one is read back instead of run again.
+    """
+    done = run_dir / "points.json"
+    if done.is_file():
+        return [CurvePoint(**p) for p in json.loads(done.read_text(encoding="utf-8"))]
+    shutil.rmtree(run_dir, ignore_errors=True)
+    source = _open_copy(start_dir)
+    try:
+        copy_project(source, run_dir)
+    finally:
+        source.close()
+    project = _open_copy(run_dir)
+    points: list[CurvePoint] = []
+    try:
+        random = strategy == "random"
+        for number in range(1, config.rounds + 1):
+            last = number == config.rounds
+            options = LoopOptions(
+                strategy=strategy,
+                diversity="none" if random else config.diversity,
+                budget=config.budget,
+                seed=seed,
+                annotator="oracle",
+                # Random ignores suggestions and the last model scores nothing: skip re-scoring.
+                pool_sample=0 if random or last else config.pool_sample,
+                eval_splits=(),
+                reference="hidden",
+            )
+            result = run_rounds(project, 1, options)
+            trained = result.trained[-1]
+            points.append(_point(project, strategy, seed, number, str(trained.model)))
+    finally:
+        project.close()
+    done.write_text(json.dumps([asdict(p) for p in points], indent=1), encoding="utf-8")
+    return points
+
+
+def _worker_init() -> None:
+    # One decoder per process: keep numeric libraries from oversubscribing the cores.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+
+
+def simulate(
+    project: Project,
+    out_dir: Path,
+    config: SimulationConfig | None = None,
+    *,
+    on_run: Callable[[str, int, list[CurvePoint]], None] | None = None,
+) -> SimulationResult:
+    """Run every (strategy, seed) pair and write the learning curves.
+
+    Args:
+        project: the open (SQLite) project; it is only read.
+        out_dir: where the copies, tables and figures go (reused to resume).
+        config: strategies, rounds, budget, seeds and parallelism.
+        on_run: called after each finished run with (strategy, seed, points).
+
+    Raises:
+        ModelError: a bad option, a non-SQLite project, no hidden references, or a failing
+            run (its error names the run).
+    """
+    from voxcart.model.al_curves import write_outputs
+
+    cfg = config or SimulationConfig()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start_dir, start_model = prepare_start(project, out_dir, cfg.start)
+    start_project = _open_copy(start_dir)
+    try:
+        base = _point(start_project, "start", 0, 0, start_model)
+    finally:
+        start_project.close()
+    jobs = [(s, seed) for seed in range(cfg.seeds) for s in cfg.strategies]
+    points: list[CurvePoint] = []
+
+    def finished(strategy: str, seed: int, run: list[CurvePoint]) -> None:
+        zero = CurvePoint(**{**asdict(base), "strategy": strategy, "seed": seed})
+        points.extend([zero, *run])
+        if on_run is not None:
+            on_run(strategy, seed, run)
+
+    run_root = out_dir / "runs"
+    run_root.mkdir(exist_ok=True)
+    if cfg.workers == 1:
+        for strategy, seed in jobs:
+            run = run_one(
+                start_dir, run_root / f"{strategy}-s{seed}", strategy, seed, cfg, start_model
+            )
+            finished(strategy, seed, run)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(cfg.workers, mp_context=context, initializer=_worker_init) as pool:
+            futures = {
+                pool.submit(
+                    run_one,
+                    start_dir,
+                    run_root / f"{strategy}-s{seed}",
+                    strategy,
+                    seed,
+                    cfg,
+                    start_model,
+                ): (strategy, seed)
+                for strategy, seed in jobs
+            }
+            for future in as_completed(futures):
+                strategy, seed = futures[future]
+                try:
+                    run = future.result()
+                except Exception as exc:
+                    raise ModelError(f"run {strategy} seed {seed} failed: {exc}") from exc
+                finished(strategy, seed, run)
+    ordered = sorted(points, key=lambda p: (p.strategy, p.seed, p.round))
+    files = write_outputs(ordered, out_dir, cfg)
+    return SimulationResult(tuple(ordered), out_dir, start_model, files)
+
+
+def strategies_from_text(text: str) -> tuple[str, ...]:
+    """``"random,hybrid"`` -> ``("random", "hybrid")`` (blanks and repeats dropped)."""
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+def summary_rows(points: Sequence[CurvePoint]) -> list[str]:
+    """One line per run: strategy, seed and its final WER (for the CLI)."""
+    last: dict[tuple[str, int], CurvePoint] = {}
+    for p in points:
+        key = (p.strategy, p.seed)
+        if key not in last or p.round > last[key].round:
+            last[key] = p
+    return [
+        f"{p.strategy} seed {p.seed}: {p.labelled_minutes:.2f} min labelled, WER {100 * p.wer:.1f}%"
+        for _, p in sorted(last.items())
+    ]
