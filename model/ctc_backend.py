@@ -44,6 +44,7 @@ from voxcart.model.device import (
 from voxcart.model.errors import AudioRejectedError, ModelError
 from voxcart.model.hf_checkpoints import digest_folder, hub_offline
 from voxcart.model.hypothesis import Hypothesis
+from voxcart.model.versions import TRAINING_KEY
 
 MIN_DURATION_S = 0.1
 
@@ -105,6 +106,7 @@ class CtcConfig:
             ModelError: a key is unknown or a value has the wrong type or range.
         """
         known = {f.name: f for f in fields(cls)}
+        config = {k: v for k, v in config.items() if k != TRAINING_KEY}  # how it was trained
         unknown = sorted(set(config) - set(known))
         if unknown:
             raise ModelError(

@@ -24,7 +24,7 @@ from voxcart.model.train_checkpoint import list_checkpoints
 from voxcart.model.train_config import TrainConfig, TrainingError
 from voxcart.model.train_data import DataStats, TrainData, select_training_data
 from voxcart.model.train_presets import PRESETS, LoadedBase, plain_model
-from voxcart.model.versions import MODELS_DIR, check_name, register_model
+from voxcart.model.versions import MODELS_DIR, TRAINING_KEY, check_name, register_model
 
 RUNS_DIR = "runs"
 CTC_BACKEND = "ctc"
@@ -224,13 +224,17 @@ def publish_model(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    # Kept under "training": the top level of a model version's config holds decoding settings
+    # only (the ctc backend rejects keys it does not know).
     record = {
-        **config.to_dict(),
-        "base": plan.base_label,
-        "base_source": plan.base_source,
-        "new_head": loaded.new_head,
-        "vocab": list(loaded.vocab.tokens),
-        **extra,
+        TRAINING_KEY: {
+            **config.to_dict(),
+            "base": plan.base_label,
+            "base_source": plan.base_source,
+            "new_head": loaded.new_head,
+            "vocab": list(loaded.vocab.tokens),
+            **extra,
+        }
     }
     with project.session() as session:
         row = register_model(

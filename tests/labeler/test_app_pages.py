@@ -214,3 +214,28 @@ def test_home_counts_each_annotators_work(env, project):
     at = page("home", acc.lead).run()
     team = _frame(at, "annotations")
     assert dict(zip(team["username"], team["annotations"], strict=True))["annotator"] == 2
+
+
+def test_rounds_page_selects_the_next_batch_and_shows_the_simulation(env, project):
+    from tests.model.test_al_curves import _points
+    from voxcart.model.al_curves import write_outputs
+    from voxcart.model.al_simulate import SimulationConfig
+
+    acc, clips, _ = env
+    at = page("rounds", acc.lead).run()
+    assert "No trained round with a measured WER yet." in texts(at)
+    assert "No simulation yet" in texts(at)
+    at.selectbox(key="voxcart_al_strategy").select("least-confidence")
+    at.text_input(key="voxcart_al_budget").set_value("2")
+    next(b for b in at.button if b.label == "Select next batch").click().run()
+    assert any("Round 1: 2 clip(s)" in s.value for s in at.success), [s.value for s in at.success]
+    next(b for b in at.button if b.label == "Select next batch").click().run()
+    assert any("Round 2: 2 clip(s)" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Select next batch").click().run()
+    assert any("already queued" in e.value for e in at.error)  # every clip is on its way
+    assert 1 in list(_frame(at, "strategy")["round"])
+    config = SimulationConfig(strategies=("random", "hybrid", "entropy"), rounds=3, seeds=2)
+    write_outputs(_points(), project.root / "reports" / "al-simulation", config)
+    at.run()
+    assert len(at.get("image")) == 1
+    assert any("| hybrid | 44.0% |" in md.value for md in at.markdown)

@@ -61,8 +61,8 @@ def test_cli_trains_registers_and_refuses_a_taken_name(root: Path, tmp_path: Pat
     try:
         with project.session() as session:
             row = session.scalar(select(ModelVersion).where(ModelVersion.name == "cli-1"))
-            assert row is not None and row.config["seed"] == 3
-            assert row.config["freeze_feature_encoder"] is False
+            assert row is not None and row.config["training"]["seed"] == 3
+            assert row.config["training"]["freeze_feature_encoder"] is False
     finally:
         project.close()
     # From the registered model by name: the new version records it as its parent.
@@ -108,7 +108,7 @@ def test_two_process_gloo_ddp_run_registers_one_model(root: Path, tmp_path: Path
         with project.session() as session:
             rows = list(session.scalars(select(ModelVersion)))
         assert [r.name for r in rows] == ["ddp"]
-        assert rows[0].config["world_size"] == 2 and rows[0].metrics["steps"] == 2
+        assert rows[0].config["training"]["world_size"] == 2 and rows[0].metrics["steps"] == 2
     finally:
         project.close()
     assert (root / "models" / "ddp" / "config.json").is_file()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from sqlalchemy import select
@@ -14,12 +15,14 @@ from sqlalchemy import select
 from tests.model.train_project import TINY_MODEL, copy_project, shared_labelled_demo
 from voxcart.datasets.schema import ModelVersion, Revision
 from voxcart.datasets.store import Project, open_project
+from voxcart.model.backend import create_backend
 from voxcart.model.errors import ModelError
 from voxcart.model.train_checkpoint import list_checkpoints
 from voxcart.model.train_config import TrainConfig, TrainingError
 from voxcart.model.train_data import ClipDataset, CtcCollator, encode_texts
 from voxcart.model.train_presets import load_base, prepare_model
 from voxcart.model.trainer import TrainResult, train
+from voxcart.model.versions import to_spec
 
 TINY = TrainConfig(
     max_steps=4,
@@ -94,11 +97,18 @@ def test_run_registers_a_loadable_model_with_config_and_metrics(
         row = session.scalar(select(ModelVersion).where(ModelVersion.name == "ref"))
         assert row is not None and row.id == result.model_version_id
         assert (row.backend, row.path, row.parent_id) == ("ctc", "models/ref", None)
-        assert row.config["base"] == "small" and row.config["max_steps"] == 4
-        assert row.config["data"]["train_clips"] == result.stats.train_clips > 0
-        assert row.config["pseudo_labels"] is False
+        assert row.config["training"]["base"] == "small"
+        assert row.config["training"]["max_steps"] == 4
+        assert row.config["training"]["data"]["train_clips"] == result.stats.train_clips > 0
+        assert row.config["training"]["pseudo_labels"] is False
         assert row.metrics["steps"] == 4 and row.metrics["best_dev_wer"] is not None
         assert row.metrics["train_loss"] == pytest.approx(result.train_loss)
+        spec = to_spec(row, project.root)
+    # The registered version is usable as a suggestion model straight away.
+    engine = create_backend(spec)
+    engine.load()
+    (hyp,) = engine.transcribe([np.zeros(16_000, dtype=np.float32)])
+    assert isinstance(hyp.text, str)
     from transformers import AutoModelForCTC, AutoProcessor
 
     model = AutoModelForCTC.from_pretrained(str(result.path))
@@ -178,7 +188,7 @@ def test_lora_trains_only_adapters_on_a_registered_base(
     result = train(demo, str(base), "lora", config, device="cpu")
     with demo.session() as session:
         row = session.scalar(select(ModelVersion).where(ModelVersion.name == "lora"))
-        assert row is not None and row.config["lora"] is True
+        assert row is not None and row.config["training"]["lora"] is True
     before, after = _weights(base), _weights(result.path)
     assert not any("lora" in name for name in after)  # adapters merged: a plain model
     changed = [n for n in before if not torch.equal(before[n], after[n])]
