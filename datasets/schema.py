@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -73,6 +74,10 @@ class TaskState(enum.StrEnum):
     LEASED = "leased"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+OPEN_TASK_SQL = "state IN ('pending', 'leased')"
+"""The SQL condition of an open task (the partial unique index's WHERE clause)."""
 
 
 class Split(enum.StrEnum):
@@ -253,7 +258,18 @@ class Task(Base):
     """A queue entry: a clip waiting to be annotated or reviewed, leased to one person at a time."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_state_priority", "kind", "state", "priority"),)
+    __table_args__ = (
+        Index("ix_tasks_state_priority", "kind", "state", "priority"),
+        # At most one open task per clip and queue, even when two processes enqueue at once.
+        Index(
+            "uq_tasks_open_clip_kind",
+            "clip_id",
+            "kind",
+            unique=True,
+            sqlite_where=text(OPEN_TASK_SQL),
+            postgresql_where=text(OPEN_TASK_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id"), index=True)

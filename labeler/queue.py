@@ -30,15 +30,23 @@ from sqlalchemy import (
     Result,
     and_,
     exists,
-    insert,
     or_,
     select,
+    text,
     true,
     update,
 )
 from sqlalchemy.orm import Session
 
-from voxcart.datasets.schema import ALRound, Clip, Revision, Task, TaskState, utcnow
+from voxcart.datasets.schema import (
+    OPEN_TASK_SQL,
+    ALRound,
+    Clip,
+    Revision,
+    Task,
+    TaskState,
+    utcnow,
+)
 from voxcart.datasets.store import Project
 from voxcart.labeler.errors import LeaseLostError, QueueBusyError, QueueError
 
@@ -182,17 +190,36 @@ def enqueue(
         for cid in ids
         if cid not in open_clips
     ]
-    created: list[int] = []
+    created: dict[int, int] = {}
+    statement = _insert_open_task(session)
     for start in range(0, len(rows), _CHUNK * 10):
-        # Bulk INSERT ... RETURNING (batched by SQLAlchemy on SQLite and PostgreSQL alike).
-        created.extend(
-            session.scalars(
-                insert(Task).returning(Task.id, sort_by_parameter_order=True),
-                rows[start : start + _CHUNK * 10],
-            )
-        )
+        # Bulk INSERT ... ON CONFLICT DO NOTHING RETURNING: a clip that another process queued
+        # since the check above is skipped by the partial unique index, not queued twice.
+        for task_id, clip_id in session.execute(statement, rows[start : start + _CHUNK * 10]):
+            created[int(clip_id)] = int(task_id)
     return EnqueueResult(
-        created=tuple(created), already_open=tuple(c for c in ids if c in open_clips)
+        created=tuple(created[c] for c in ids if c in created),
+        already_open=tuple(c for c in ids if c not in created),
+    )
+
+
+def _insert_open_task(session: Session) -> Any:
+    """INSERT into tasks that skips a clip already holding an open task of the same kind."""
+    where = text(OPEN_TASK_SQL)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(Task)
+            .on_conflict_do_nothing(index_elements=["clip_id", "kind"], index_where=where)
+            .returning(Task.id, Task.clip_id)
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (
+        sqlite_insert(Task)
+        .on_conflict_do_nothing(index_elements=["clip_id", "kind"], index_where=where)
+        .returning(Task.id, Task.clip_id)
     )
 
 

@@ -115,3 +115,26 @@ def test_migration_matches_models(project: Project) -> None:
     with project.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_upgrade_cancels_duplicate_open_tasks_before_forbidding_them(project: Project) -> None:
+    from tests.labeler.helpers import make_clips
+    from voxcart.datasets.migrate import upgrade
+
+    (clip,) = make_clips(project, 1)
+    with project.engine.begin() as conn:
+        # Back to a database from before the open-task index, holding duplicates.
+        conn.execute(text("DROP INDEX uq_tasks_open_clip_kind"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        for task_id, state in ((1, "pending"), (2, "pending"), (3, "leased"), (4, "done")):
+            conn.execute(
+                text(
+                    "INSERT INTO tasks (id, clip_id, kind, priority, state, created_at) "
+                    f"VALUES ({task_id}, {clip}, 'annotate', 0, '{state}', '2026-01-01')"
+                )
+            )
+    upgrade(project.engine)
+    assert current_revision(project.engine) == head_revision()
+    with project.engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT id, state FROM tasks ORDER BY id")).all())
+    assert states == {1: "pending", 2: "cancelled", 3: "cancelled", 4: "done"}

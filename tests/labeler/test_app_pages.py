@@ -221,7 +221,7 @@ def test_rounds_page_selects_the_next_batch_and_shows_the_simulation(env, projec
     from voxcart.model.al_curves import write_outputs
     from voxcart.model.al_simulate import SimulationConfig
 
-    acc, clips, _ = env
+    acc, *_ = env
     at = page("rounds", acc.lead).run()
     assert "No trained round with a measured WER yet." in texts(at)
     assert "No simulation yet" in texts(at)

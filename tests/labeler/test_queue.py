@@ -204,3 +204,52 @@ def test_concurrent_leases_never_share_a_clip_sqlite(project: Project) -> None:
 
 def test_concurrent_leases_never_share_a_clip_postgres(pg_project: Project) -> None:
     _assert_no_double_lease(pg_project)
+
+
+def _enqueue_concurrently(project: Project, n_threads: int) -> None:
+    clips = make_clips(project, 50)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(n_threads)
+
+    def work() -> None:
+        own = _own_connection(project)
+        try:
+            barrier.wait()
+            with own.session() as s:
+                enqueue(s, clips, 1.0)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=work) for _ in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with project.session() as s:
+        per_clip = Counter(s.scalars(select(Task.clip_id).where(Task.state == TaskState.PENDING)))
+    assert sorted(per_clip) == sorted(clips) and set(per_clip.values()) == {1}
+
+
+def test_concurrent_enqueues_never_queue_a_clip_twice_sqlite(project: Project) -> None:
+    _enqueue_concurrently(project, 8)
+
+
+def test_concurrent_enqueues_never_queue_a_clip_twice_postgres(pg_project: Project) -> None:
+    _enqueue_concurrently(pg_project, 8)
+
+
+def test_a_second_open_task_for_a_clip_is_refused_by_the_database(project: Project) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    (clip,) = make_clips(project, 1)
+    with project.session() as s:
+        enqueue(s, [clip], 1.0)
+    with pytest.raises(IntegrityError), project.session() as s:
+        s.add(Task(clip_id=clip, kind="annotate", priority=2.0, state=TaskState.PENDING))
+        s.flush()
+    with project.session() as s:
+        s.add(Task(clip_id=clip, kind="review", priority=2.0, state=TaskState.PENDING))
+        s.add(Task(clip_id=clip, kind="annotate", priority=2.0, state=TaskState.DONE))
