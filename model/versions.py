@@ -27,6 +27,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 TRAINING_KEY = "training"
 """The model-version config key holding how a model was trained (not a decoding setting)."""
 
+
 def check_name(name: str) -> str:
     """Return `name` when it is a safe model name (it becomes a folder name).
 
