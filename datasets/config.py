@@ -61,8 +61,12 @@ class LabelingConfig:
     """Fraction of clips (0 to 1) that a second annotator transcribes too, for agreement."""
     seed: int = 7
     """Seed of the choice of double-annotated clips (a pure function of seed and clip uid)."""
+    self_review: bool = False
+    """Whether reviewers may review transcripts they wrote themselves (off: four eyes)."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.self_review, bool):
+            raise ConfigError(f"labeling.self_review={self.self_review!r} must be true or false")
         value = self.double_annotation
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
             raise ConfigError(

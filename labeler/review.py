@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.revisions import add_revision, current_transcripts, latest_revision_ids
@@ -101,10 +101,14 @@ def _reviewer(session: Session, reviewer_id: int) -> auth.UserView:
     return user
 
 
-def pending_reviews(project: Project, limit: int = 50, offset: int = 0) -> list[ReviewItem]:
+def pending_reviews(
+    project: Project, limit: int = 50, offset: int = 0, reviewer_id: int | None = None
+) -> list[ReviewItem]:
     """Clips whose newest revision is an unreviewed human annotation, oldest first.
 
-    Clips that still wait for their second annotation (double annotation) are left out.
+    Clips that still wait for their second annotation (double annotation) are left out, and
+    so, for `reviewer_id`, are the transcripts that reviewer wrote (unless the project's
+    ``labeling.self_review`` allows it).
     """
     latest = latest_revision_ids()
     with project.session() as session:
@@ -113,7 +117,7 @@ def pending_reviews(project: Project, limit: int = 50, offset: int = 0) -> list[
             .join(latest, latest.c.revision_id == Revision.id)
             .join(Clip, Clip.id == Revision.clip_id)
             .outerjoin(User, User.id == Revision.user_id)
-            .where(*_pending())
+            .where(*_pending(), *_not_own(project, reviewer_id))
             .order_by(Revision.id)
             .offset(max(0, offset))
             .limit(max(0, limit))
@@ -146,8 +150,23 @@ def _pending() -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def count_pending_reviews(project: Project) -> int:
-    """How many clips wait for review."""
+def _not_own(project: Project, reviewer_id: int | None) -> tuple[ColumnElement[bool], ...]:
+    if reviewer_id is None or project.config.labeling.self_review:
+        return ()
+    return (or_(Revision.user_id.is_(None), Revision.user_id != reviewer_id),)
+
+
+def _refuse_own(project: Project, base: Revision, reviewer_id: int) -> None:
+    if base.user_id == reviewer_id and not project.config.labeling.self_review:
+        raise PermissionDeniedError(
+            f"you wrote the current transcript of clip {base.clip_id}; another reviewer must "
+            "review it (or set labeling.self_review = true in voxcart.toml for a one-person "
+            "project)"
+        )
+
+
+def count_pending_reviews(project: Project, reviewer_id: int | None = None) -> int:
+    """How many clips wait for review (by `reviewer_id`: not counting their own work)."""
     latest = latest_revision_ids()
     with project.session() as session:
         return int(
@@ -155,7 +174,7 @@ def count_pending_reviews(project: Project) -> int:
                 select(func.count())
                 .select_from(Revision)
                 .join(latest, latest.c.revision_id == Revision.id)
-                .where(*_pending())
+                .where(*_pending(), *_not_own(project, reviewer_id))
             )
             or 0
         )
@@ -219,6 +238,7 @@ def approve(
     with project.session() as session:
         _reviewer(session, reviewer_id)
         base = _current(session, clip_id, base_revision_id)
+        _refuse_own(project, base, reviewer_id)
         rev = add_revision(
             session,
             clip_id,
@@ -266,6 +286,7 @@ def reject(
     with project.session() as session:
         _reviewer(session, reviewer_id)
         base = _current(session, clip_id, base_revision_id)
+        _refuse_own(project, base, reviewer_id)
         rev = add_revision(
             session,
             clip_id,
@@ -298,6 +319,7 @@ def edit(
     with project.session() as session:
         _reviewer(session, reviewer_id)
         base = _current(session, clip_id, base_revision_id)
+        _refuse_own(project, base, reviewer_id)
         rev = add_revision(
             session,
             clip_id,

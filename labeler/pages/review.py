@@ -23,11 +23,14 @@ def _flash(message: str) -> None:
 
 def _queue(user_id: int) -> None:
     project = get_project()
-    items = review.pending_reviews(project, limit=PAGE_SIZE)
-    total = review.count_pending_reviews(project)
-    st.text(f"{total} clip(s) wait for review (showing the oldest {len(items)}).")
+    items = review.pending_reviews(project, limit=PAGE_SIZE, reviewer_id=user_id)
+    total = review.count_pending_reviews(project, reviewer_id=user_id)
+    st.text(f"{total} clip(s) wait for your review (showing the oldest {len(items)}).")
     if not items:
-        st.info("Nothing to review: every annotated clip has been reviewed.")
+        st.info(
+            "Nothing to review: every annotated clip has been reviewed (your own transcripts "
+            "go to another reviewer)."
+        )
         return
     ids = [item.clip_id for item in items]
     chosen = st.session_state.get(_CLIP_KEY)

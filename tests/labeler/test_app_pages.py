@@ -64,7 +64,7 @@ def test_review_page_approve_reject_edit(env, project):
     ]
     at = page("review", acc.reviewer).run()
     shown = texts(at)
-    assert "3 clip(s) wait for review" in shown
+    assert "3 clip(s) wait for your review" in shown
     assert "sony earbuds 0" in shown and "sony wireless earbuds 0" in shown
     assert any("vx-diff" in md.value and md.allow_html for md in at.markdown)
 

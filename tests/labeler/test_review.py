@@ -112,3 +112,27 @@ def test_agreement_pairs_different_annotators(project):
 def test_agreement_without_double_annotation_is_empty(project, setup):
     report = review.agreement(project)
     assert (report.pairs, report.clips, report.pooled_wer) == ((), 0, 0.0)
+
+
+def test_nobody_reviews_their_own_transcript_unless_the_project_allows_it(project, setup):
+    import dataclasses
+
+    acc, clips, _ = setup
+    own = annotate(project, clips[2], acc.lead, "lg oled tv")  # the lead annotates too
+    assert clips[2] not in [
+        i.clip_id for i in review.pending_reviews(project, reviewer_id=acc.lead)
+    ]
+    assert review.count_pending_reviews(project, reviewer_id=acc.lead) == 2
+    assert review.count_pending_reviews(project, reviewer_id=acc.reviewer) == 3
+    for act in (
+        lambda: review.approve(project, acc.lead, clips[2], own),
+        lambda: review.edit(project, acc.lead, clips[2], own, "lg oled tvs"),
+        lambda: review.reject(project, acc.lead, clips[2], own, "typo"),
+    ):
+        with pytest.raises(PermissionDeniedError, match="another reviewer"):
+            act()
+    assert _newest(project, clips[2]).id == own  # nothing was written
+    labeling = dataclasses.replace(project.config.labeling, self_review=True)
+    project.config = dataclasses.replace(project.config, labeling=labeling)
+    assert review.count_pending_reviews(project, reviewer_id=acc.lead) == 3
+    review.approve(project, acc.lead, clips[2], own)
