@@ -17,7 +17,7 @@ from voxcart.datasets.config import CONFIG_NAME
 from voxcart.datasets.errors import VoxcartError
 from voxcart.datasets.schema import Role
 from voxcart.datasets.store import Project, open_project
-from voxcart.labeler import auth
+from voxcart.labeler import auth, login_sessions
 from voxcart.labeler.diff import render_html, word_diff
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
 
@@ -26,6 +26,9 @@ PROJECT_ENV = "VOXCART_PROJECT"
 DB_ENV = "VOXCART_DB"
 """Optional environment variable overriding the project's database URL."""
 USER_KEY = "voxcart_user_id"
+TOKEN_KEY = "voxcart_login_token"
+SESSION_PARAM = "session"
+"""The URL query parameter that carries the login token across a browser refresh."""
 """Session-state key holding the logged-in user's id (the only account data kept there)."""
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "home": (Role.ANNOTATOR, Role.REVIEWER, Role.LEAD),
@@ -122,11 +125,34 @@ def get_project() -> Project:
         _stop_with_error(f"Cannot open project {path}: {exc}")
 
 
+def _token_from_url() -> str | None:
+    value = st.query_params.get(SESSION_PARAM)
+    return value if isinstance(value, str) and value else None
+
+
 def current_user() -> auth.UserView | None:
-    """The logged-in, active account, re-read from the database; None when nobody is."""
+    """The logged-in, active account, re-read from the database; None when nobody is.
+
+    After a browser refresh the session state is empty; the login token in the URL (see
+    :mod:`voxcart.labeler.login_sessions`) restores it while the login is live. The token is
+    put back into the URL on every run, because Streamlit drops query parameters when the
+    user switches pages.
+    """
     user_id = st.session_state.get(USER_KEY)
     if not isinstance(user_id, int):
-        return None
+        token = _token_from_url()
+        if token is None:
+            return None
+        with get_project().session() as session:
+            user_id = login_sessions.resume(session, token)
+        if user_id is None:
+            del st.query_params[SESSION_PARAM]
+            return None
+        st.session_state[USER_KEY] = user_id
+        st.session_state[TOKEN_KEY] = token
+    token = st.session_state.get(TOKEN_KEY)
+    if isinstance(token, str) and st.query_params.get(SESSION_PARAM) != token:
+        st.query_params[SESSION_PARAM] = token
     try:
         with get_project().session() as session:
             user = auth.get_user(session, user_id)
@@ -146,12 +172,21 @@ def login(username: str, password: str) -> auth.UserView:
     """
     with get_project().session() as session:
         user = auth.authenticate(session, username, password)
+        token = login_sessions.start(session, user.id)
     st.session_state[USER_KEY] = user.id
+    st.session_state[TOKEN_KEY] = token
+    st.query_params[SESSION_PARAM] = token
     return user
 
 
 def logout() -> None:
-    """Forget the logged-in user and everything this session cached."""
+    """End the login (its URL token stops working) and forget everything this session cached."""
+    token = st.session_state.get(TOKEN_KEY) or _token_from_url()
+    if isinstance(token, str):
+        with get_project().session() as session:
+            login_sessions.end(session, token)
+    if SESSION_PARAM in st.query_params:
+        del st.query_params[SESSION_PARAM]
     for key in list(st.session_state.keys()):
         del st.session_state[key]
 

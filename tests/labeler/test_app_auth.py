@@ -130,3 +130,28 @@ def test_directory_that_is_not_a_project_gives_a_clear_error(monkeypatch, tmp_pa
     monkeypatch.setenv("VOXCART_PROJECT", str(tmp_path))
     at = app().run()
     assert "is not a voxcart project" in texts(at)
+
+
+def test_a_refresh_keeps_the_login_until_logout(env):
+    at = _login(app().run(), "lead", PASSWORDS[Role.LEAD])
+    token = at.query_params["session"]
+    assert isinstance(token, str) and len(token) > 30
+    # A browser refresh: a new script session, only the URL survives.
+    again = app()
+    again.query_params["session"] = token
+    again.run()
+    assert again.session_state["voxcart_user_id"] == env.lead
+    assert "Logged in as" in texts(again)
+    again.button(key="voxcart_logout").click().run()
+    assert "session" not in again.query_params
+    stale = app()
+    stale.query_params["session"] = token  # the old URL after logging out
+    stale.run()
+    assert "voxcart_user_id" not in stale.session_state and "log in" in texts(stale)
+
+
+def test_a_forged_token_logs_nobody_in(env):
+    at = app()
+    at.query_params["session"] = "forged-token"
+    at.run()
+    assert "voxcart_user_id" not in at.session_state and "log in" in texts(at)

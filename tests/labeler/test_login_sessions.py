@@ -1,0 +1,36 @@
+"""Login tokens: live while unexpired, not ended and the account active; stored only hashed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.labeler.app_support import make_accounts
+from voxcart.datasets.schema import LoginSession, User, utcnow
+from voxcart.labeler import login_sessions
+
+
+def test_token_lifecycle(project):
+    accounts = make_accounts(project)
+    now = utcnow()
+    with project.session() as session:
+        token = login_sessions.start(session, accounts.annotator, now=now)
+        stored = session.scalars(select(LoginSession.token_hash)).one()
+    assert token not in stored and len(stored) == 64  # only the hash is kept
+    with project.session() as session:
+        assert login_sessions.resume(session, token, now=now) == accounts.annotator
+        later = now + login_sessions.DEFAULT_TTL + timedelta(seconds=1)
+        assert login_sessions.resume(session, token, now=later) is None  # expired
+        assert login_sessions.resume(session, token + "x", now=now) is None
+        assert login_sessions.resume(session, "", now=now) is None
+        assert login_sessions.resume(session, "a" * 5000, now=now) is None
+    with project.session() as session:
+        session.get(User, accounts.annotator).active = False
+    with project.session() as session:
+        assert login_sessions.resume(session, token, now=now) is None  # deactivated
+        session.get(User, accounts.annotator).active = True
+    with project.session() as session:
+        assert login_sessions.end(session, token) is True
+        assert login_sessions.end(session, token) is False
+        assert login_sessions.resume(session, token, now=now) is None  # logged out
