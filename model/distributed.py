@@ -21,7 +21,7 @@ import torch.distributed as dist
 from voxcart.model.train_config import TrainingError
 
 ENTRY_MODULE = "voxcart.model.train_entry"
-DEVICES = ("auto", "cpu", "cuda")
+TRAIN_DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,16 @@ def _env_int(name: str, default: int) -> int:
         raise TrainingError(f"environment variable {name}={raw!r} must be an integer") from exc
 
 
-def pick_device(device: str, local_rank: int = 0) -> torch.device:
-    """The device for `device` (auto: the local GPU when CUDA is available, else the CPU).
+def rank_device(device: str, local_rank: int = 0) -> torch.device:
+    """The training device of this process (auto: its local GPU when CUDA is available, else
+    the CPU). Training runs on CPU or CUDA only, one GPU per torchrun rank; inference picks
+    its device with :func:`voxcart.model.device.pick_device`, which also knows MPS.
 
     Raises:
         TrainingError: an unknown device name, or cuda asked for where there is none.
     """
-    if device not in DEVICES:
-        raise TrainingError(f"device={device!r} must be one of {', '.join(DEVICES)}")
+    if device not in TRAIN_DEVICES:
+        raise TrainingError(f"device={device!r} must be one of {', '.join(TRAIN_DEVICES)}")
     if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
@@ -83,7 +85,7 @@ def setup(device: str = "auto") -> DistContext:
     world = _env_int("WORLD_SIZE", 1)
     rank = _env_int("RANK", 0)
     local_rank = _env_int("LOCAL_RANK", 0)
-    target = pick_device(device, local_rank)
+    target = rank_device(device, local_rank)
     if world > 1 and not dist.is_initialized():
         backend = "nccl" if target.type == "cuda" else "gloo"
         dist.init_process_group(
