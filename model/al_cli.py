@@ -328,7 +328,7 @@ def simulate_cmd(
     seeds: Annotated[int, typer.Option(help="Runs per strategy (seeds 0..S-1).", min=1)] = 3,
     pool_sample: Annotated[
         int | None,
-        typer.Option(help="Pool clips re-scored after each round (0 or omit for all).", min=0),
+        typer.Option(help="Pool clips re-scored after each round (0: the whole pool).", min=0),
     ] = 80,
     start: Annotated[
         str, typer.Option(help=f"Start model: {' or '.join(START_MODELS)}.")

@@ -21,15 +21,16 @@ labels then teach. ``current`` starts from the newest model that suggested the p
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -314,10 +315,126 @@ def run_one(
     return points
 
 
-def _worker_init() -> None:
+@dataclass(frozen=True)
+class RunJob:
+    """One (strategy, seed) run of a simulation, as handed to a child process."""
+
+    start_dir: Path
+    run_dir: Path
+    strategy: str
+    seed: int
+    config: SimulationConfig
+    start_model: str
+
+    @property
+    def log_path(self) -> Path:
+        """Where the child process writes its output."""
+        return self.run_dir.with_name(f"{self.run_dir.name}.log")
+
+    def run(self) -> list[CurvePoint]:
+        """Run it in this process (see :func:`run_one`)."""
+        return run_one(
+            self.start_dir, self.run_dir, self.strategy, self.seed, self.config, self.start_model
+        )
+
+    def points(self) -> list[CurvePoint]:
+        """The points a finished run wrote."""
+        data = json.loads((self.run_dir / "points.json").read_text(encoding="utf-8"))
+        return [CurvePoint(**p) for p in data]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible values (the child process's argument)."""
+        config = asdict(self.config)
+        config["strategies"] = list(self.config.strategies)
+        return {
+            "start_dir": str(self.start_dir),
+            "run_dir": str(self.run_dir),
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "config": config,
+            "start_model": self.start_model,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunJob:
+        """The job :meth:`to_dict` described."""
+        config = dict(data["config"])
+        config["strategies"] = tuple(config["strategies"])
+        return cls(
+            Path(data["start_dir"]),
+            Path(data["run_dir"]),
+            str(data["strategy"]),
+            int(data["seed"]),
+            SimulationConfig(**config),
+            str(data["start_model"]),
+        )
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
     # One decoder per process: keep numeric libraries from oversubscribing the cores.
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = "1"
+        env[name] = "1"
+    return env
+
+
+def _launch(job: RunJob) -> subprocess.Popen[bytes]:
+    """Start one run as ``python -m voxcart.model.al_simulate <job json>`` (a fresh process,
+    whatever the parent's ``__main__`` is), its output going to ``<run>.log``."""
+    job.run_dir.parent.mkdir(parents=True, exist_ok=True)
+    log = job.log_path.open("wb")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "voxcart.model.al_simulate", json.dumps(job.to_dict())],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_child_env(),
+        )
+    finally:
+        log.close()
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def _run_parallel(
+    jobs: Sequence[RunJob],
+    workers: int,
+    finished: Callable[[RunJob, list[CurvePoint]], None],
+    poll_s: float = 0.5,
+) -> None:
+    """Run the jobs in up to `workers` child processes; a failing run stops the others."""
+    waiting = list(jobs)
+    running: list[tuple[RunJob, subprocess.Popen[bytes]]] = []
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                job = waiting.pop(0)
+                running.append((job, _launch(job)))
+            still: list[tuple[RunJob, subprocess.Popen[bytes]]] = []
+            for job, process in running:
+                code = process.poll()
+                if code is None:
+                    still.append((job, process))
+                elif code != 0:
+                    raise ModelError(
+                        f"run {job.strategy} seed {job.seed} failed (exit {code}): "
+                        f"{_tail(job.log_path)}; full log: {job.log_path}"
+                    )
+                else:
+                    finished(job, job.points())
+            running = still
+            if running:
+                time.sleep(poll_s)
+    finally:
+        for _, process in running:
+            process.kill()
+            process.wait()
 
 
 def simulate(
@@ -349,45 +466,26 @@ def simulate(
         base = _point(start_project, "start", 0, 0, start_model)
     finally:
         start_project.close()
-    jobs = [(s, seed) for seed in range(cfg.seeds) for s in cfg.strategies]
     points: list[CurvePoint] = []
 
-    def finished(strategy: str, seed: int, run: list[CurvePoint]) -> None:
-        zero = CurvePoint(**{**asdict(base), "strategy": strategy, "seed": seed})
+    def finished(job: RunJob, run: list[CurvePoint]) -> None:
+        zero = CurvePoint(**{**asdict(base), "strategy": job.strategy, "seed": job.seed})
         points.extend([zero, *run])
         if on_run is not None:
-            on_run(strategy, seed, run)
+            on_run(job.strategy, job.seed, run)
 
     run_root = out_dir / "runs"
     run_root.mkdir(exist_ok=True)
+    jobs = [
+        RunJob(start_dir, run_root / f"{strategy}-s{seed}", strategy, seed, cfg, start_model)
+        for seed in range(cfg.seeds)
+        for strategy in cfg.strategies
+    ]
     if cfg.workers == 1:
-        for strategy, seed in jobs:
-            run = run_one(
-                start_dir, run_root / f"{strategy}-s{seed}", strategy, seed, cfg, start_model
-            )
-            finished(strategy, seed, run)
+        for job in jobs:
+            finished(job, job.run())
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(cfg.workers, mp_context=context, initializer=_worker_init) as pool:
-            futures = {
-                pool.submit(
-                    run_one,
-                    start_dir,
-                    run_root / f"{strategy}-s{seed}",
-                    strategy,
-                    seed,
-                    cfg,
-                    start_model,
-                ): (strategy, seed)
-                for strategy, seed in jobs
-            }
-            for future in as_completed(futures):
-                strategy, seed = futures[future]
-                try:
-                    run = future.result()
-                except Exception as exc:
-                    raise ModelError(f"run {strategy} seed {seed} failed: {exc}") from exc
-                finished(strategy, seed, run)
+        _run_parallel(jobs, cfg.workers, finished)
     ordered = sorted(points, key=lambda p: (p.strategy, p.seed, p.round))
     files = write_outputs(ordered, out_dir, cfg)
     return SimulationResult(tuple(ordered), out_dir, start_model, files)
@@ -409,3 +507,16 @@ def summary_rows(points: Sequence[CurvePoint]) -> list[str]:
         f"{p.strategy} seed {p.seed}: {p.labelled_minutes:.2f} min labelled, WER {100 * p.wer:.1f}%"
         for _, p in sorted(last.items())
     ]
+
+
+def _main(argv: Sequence[str]) -> int:
+    """Child-process entry: run the one job given as JSON."""
+    if len(argv) != 1:
+        print("usage: python -m voxcart.model.al_simulate JOB_JSON", file=sys.stderr)
+        return 2
+    RunJob.from_dict(json.loads(argv[0])).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
