@@ -12,13 +12,11 @@ from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.store import open_project
 from voxcart.model.al_loop import ANNOTATORS, LoopEvent, LoopOptions, run_rounds
 from voxcart.model.al_rounds import (
-    EVAL_SPLITS,
     STRATEGIES,
     RoundResult,
     RoundView,
     round_status,
     select_round,
-    train_round,
 )
 from voxcart.model.al_select import DIVERSITY_RULES
 from voxcart.model.al_simulate import (
@@ -29,7 +27,9 @@ from voxcart.model.al_simulate import (
     strategies_from_text,
     summary_rows,
 )
+from voxcart.model.al_train import EVAL_SPLITS, train_round
 from voxcart.model.errors import ModelError
+from voxcart.model.train_config import load_train_config
 
 StrategyOption = Annotated[
     str,
@@ -48,9 +48,9 @@ PseudoOption = Annotated[
     float | None,
     typer.Option(
         "--pseudo-labels",
-        help="Also train on unlabelled clips whose every suggested word is at least this "
-        "sure (e.g. 0.9). Pseudo-labels are counted on the model and the round, never stored "
-        "as transcripts or exported.",
+        help="Also train on unlabelled clips whose suggestion is at least this sure (e.g. 0.9; "
+        "sphinx: every word, ctc: the mean confidence). Pseudo-labels are counted on the model "
+        "and the round, never stored as transcripts or exported.",
         min=0.0,
         max=1.0,
     ),
@@ -67,6 +67,14 @@ EvalOption = Annotated[
     str,
     typer.Option("--eval", help=f"Comma-separated splits to measure: {', '.join(EVAL_SPLITS)}."),
 ]
+TrainConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--train-config",
+        help="ctc models: a train.toml of fine-tuning settings (see `voxcart train --help`).",
+    ),
+]
+DeviceOption = Annotated[str, typer.Option(help="ctc models: auto, cpu or cuda.")]
 ReferenceOption = Annotated[
     str,
     typer.Option(help="References: 'human' transcripts or 'hidden' (demo ground truth)."),
@@ -181,8 +189,12 @@ def train_cmd(
     pool_sample: PoolSampleOption = None,
     eval_splits: EvalOption = "dev,test",
     reference: ReferenceOption = "human",
+    train_config: TrainConfigOption = None,
+    device: DeviceOption = "auto",
 ) -> None:
-    """Build the next model from the labels so far, re-suggest, and evaluate it."""
+    """Build the next model from the labels so far (sphinx: rebuild the LM; ctc: fine-tune),
+    re-suggest, and evaluate it."""
+    settings = load_train_config(train_config) if train_config is not None else None
     project = open_project(project_dir, db)
     try:
         result = train_round(
@@ -192,6 +204,8 @@ def train_cmd(
             pool_sample=pool_sample,
             eval_splits=_splits(eval_splits),
             reference=reference,
+            train_config=settings,
+            device=device,
         )
     finally:
         project.close()
@@ -286,6 +300,8 @@ def run_cmd(
     pool_sample: PoolSampleOption = None,
     eval_splits: EvalOption = "dev,test",
     reference: ReferenceOption = "human",
+    train_config: TrainConfigOption = None,
+    device: DeviceOption = "auto",
 ) -> None:
     """Chain rounds: select, wait for (or simulate) labels, train, evaluate; resumes."""
     if annotate not in ANNOTATORS:
@@ -303,6 +319,8 @@ def run_cmd(
         pool_sample=pool_sample,
         eval_splits=_splits(eval_splits),
         reference=reference,
+        train_config=load_train_config(train_config) if train_config is not None else None,
+        device=device,
     )
     project = open_project(project_dir, db)
     try:

@@ -20,16 +20,10 @@ from sqlalchemy import func, select
 from voxcart.datasets.schema import ALRound, Task, TaskState
 from voxcart.datasets.store import Project
 from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
-from voxcart.model.al_rounds import (
-    QUEUED,
-    SELECTING,
-    TRAINED,
-    RoundResult,
-    labelled_seconds,
-    select_round,
-    train_round,
-)
+from voxcart.model.al_rounds import QUEUED, SELECTING, TRAINED, RoundResult, select_round
+from voxcart.model.al_train import labelled_seconds, train_round
 from voxcart.model.errors import ModelError
+from voxcart.model.train_config import TrainConfig
 
 Annotator = Literal["wait", "oracle"]
 ANNOTATORS: tuple[str, ...] = ("wait", "oracle")
@@ -55,6 +49,8 @@ class LoopOptions:
         pool_sample: re-suggest only this many pool clips after training (None: all).
         eval_splits: where each new model is measured.
         reference: ``human`` or ``hidden`` references for those measurements.
+        train_config: fine-tuning settings of ctc rounds (None: the defaults).
+        device: where ctc rounds train: auto, cpu or cuda.
     """
 
     strategy: str = "least-confidence"
@@ -71,6 +67,8 @@ class LoopOptions:
     pool_sample: int | None = None
     eval_splits: Sequence[str] = ("dev", "test")
     reference: str = "human"
+    train_config: TrainConfig | None = None
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         if self.annotator not in ANNOTATORS:
@@ -257,6 +255,8 @@ def run_rounds(
             eval_splits=opts.eval_splits,
             reference=opts.reference,
             label_sources=(ORACLE_SOURCE,) if opts.annotator == "oracle" else (),
+            train_config=opts.train_config,
+            device=opts.device,
         )
         trained.append(result)
         wers = ", ".join(

@@ -39,8 +39,9 @@ from voxcart.datasets.schema import ClipReference, ModelVersion, Suggestion
 from voxcart.datasets.store import Project, default_db_url, open_project
 from voxcart.model.al_candidates import pool_clip_ids
 from voxcart.model.al_loop import LoopOptions, run_rounds
-from voxcart.model.al_rounds import STRATEGIES, labelled_seconds
+from voxcart.model.al_rounds import STRATEGIES
 from voxcart.model.al_select import parse_budget
+from voxcart.model.al_train import labelled_seconds
 from voxcart.model.clip_filter import ClipFilter
 from voxcart.model.errors import ModelError
 from voxcart.model.evaluate import evaluate

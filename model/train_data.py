@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import AudioError
@@ -101,8 +101,13 @@ def _path(project: Project, source: str) -> Path:
     return path if path.is_absolute() else project.root / path
 
 
-def _human_clips(project: Project, split: Split) -> list[TrainClip]:
+def _human_clips(
+    project: Project, split: Split, label_sources: Sequence[str] = ()
+) -> list[TrainClip]:
     latest = latest_revision_ids()
+    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
+    if label_sources:
+        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
     with project.session() as session:
         rows = session.execute(
             select(
@@ -117,7 +122,7 @@ def _human_clips(project: Project, split: Split) -> list[TrainClip]:
             .join(Recording, Recording.id == Clip.recording_id)
             .join(latest, latest.c.clip_id == Clip.id)
             .join(Revision, Revision.id == latest.c.revision_id)
-            .where(Clip.split == split, Revision.is_human.is_(True), Revision.status.in_(_GOOD))
+            .where(Clip.split == split, labelled, Revision.status.in_(_GOOD))
             .order_by(Clip.id)
         ).all()
     return [
@@ -172,7 +177,11 @@ def _pseudo_clips(project: Project, threshold: float, exclude: set[int]) -> list
 
 
 def select_training_data(
-    project: Project, *, max_clip_seconds: float, pseudo_label_threshold: float | None = None
+    project: Project,
+    *,
+    max_clip_seconds: float,
+    pseudo_label_threshold: float | None = None,
+    label_sources: Sequence[str] = (),
 ) -> TrainData:
     """Select the train and dev examples of a project (clips longer than the limit left out).
 
@@ -181,11 +190,13 @@ def select_training_data(
         max_clip_seconds: longest clip used; longer ones are counted in ``stats.too_long``.
         pseudo_label_threshold: also use suggestions with at least this mean confidence for
             train clips that no human has transcribed; None: humans only.
+        label_sources: non-human revision sources that count as labels too (the simulated
+            ``oracle`` annotator of an active-learning simulation).
     """
-    train = _human_clips(project, Split.TRAIN)
+    train = _human_clips(project, Split.TRAIN, label_sources)
     if pseudo_label_threshold is not None:
         train += _pseudo_clips(project, pseudo_label_threshold, {c.clip_id for c in train})
-    dev = _human_clips(project, Split.DEV)
+    dev = _human_clips(project, Split.DEV, label_sources)
     too_long = sum(1 for c in (*train, *dev) if c.duration_s > max_clip_seconds)
     train = [c for c in train if c.duration_s <= max_clip_seconds]
     dev = [c for c in dev if c.duration_s <= max_clip_seconds]

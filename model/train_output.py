@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -163,7 +164,9 @@ def check_output_free(project: Project, plan: OutputPlan, resume: bool) -> None:
         )
 
 
-def select_data(project: Project, config: TrainConfig) -> TrainData:
+def select_data(
+    project: Project, config: TrainConfig, label_sources: Sequence[str] = ()
+) -> TrainData:
     """The run's examples.
 
     Raises:
@@ -173,6 +176,7 @@ def select_data(project: Project, config: TrainConfig) -> TrainData:
         project,
         max_clip_seconds=config.max_clip_seconds,
         pseudo_label_threshold=config.pseudo_label_threshold,
+        label_sources=label_sources,
     )
     if not data.train:
         hint = "" if config.pseudo_label_threshold is not None else " (or add --pseudo-labels)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -94,6 +94,7 @@ def train(
     resume: bool = False,
     device: str = "auto",
     progress: Progress | None = None,
+    label_sources: Sequence[str] = (),
 ) -> TrainResult:
     """Fine-tune a CTC model on the project's human-accepted train clips and register it.
 
@@ -106,6 +107,8 @@ def train(
         resume: continue from the newest checkpoint of the run named `out`.
         device: auto, cpu or cuda.
         progress: called as ``progress(step, total_steps)`` after every optimizer step.
+        label_sources: non-human revision sources whose transcripts count as labels too
+            (``oracle`` in an active-learning simulation); a library option.
 
     Raises:
         TrainingError: no usable training clips, a bad base, an incompatible checkpoint, the
@@ -114,7 +117,7 @@ def train(
     """
     ctx = dist_util.setup(device)
     try:
-        return _train(project, base, out, config, resume, ctx, progress)
+        return _train(project, base, out, config, resume, ctx, progress, label_sources)
     finally:
         dist_util.teardown(ctx)
 
@@ -127,12 +130,13 @@ def _train(
     resume: bool,
     ctx: DistContext,
     progress: Progress | None,
+    label_sources: Sequence[str] = (),
 ) -> TrainResult:
     plan = plan_output(project, out, base)
     if ctx.is_main:
         check_output_free(project, plan, resume)
     dist_util.barrier(ctx)
-    data = select_data(project, config)
+    data = select_data(project, config, label_sources)
     loaded = prepare_model(
         load_base(plan.base_source, (c.text for c in data.train), config), config
     )

@@ -27,7 +27,8 @@ from voxcart.model.al_cli import register
 from voxcart.model.al_loop import LoopOptions, labels_ready, run_rounds
 from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
 from voxcart.model.al_pseudo import confident_suggestions
-from voxcart.model.al_rounds import labelled_seconds, round_status, select_round, train_round
+from voxcart.model.al_rounds import round_status, select_round
+from voxcart.model.al_train import labelled_seconds, train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.lm_corpus import accepted_transcripts
 

@@ -26,7 +26,8 @@ from voxcart.datasets.schema import (
 from voxcart.datasets.store import Project
 from voxcart.labeler.queue import complete
 from voxcart.model.al_cli import register
-from voxcart.model.al_rounds import round_status, select_round, train_round
+from voxcart.model.al_rounds import round_status, select_round
+from voxcart.model.al_train import train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import register_model
 
@@ -185,9 +186,9 @@ def test_cli_train_without_dev_references_says_so(demo):
     assert view.dev_wer is None and view.dev_note and "dev" in view.dev_note
 
 
-def test_train_is_not_yet_supported_for_other_backends(demo):
+def test_train_refuses_a_backend_it_cannot_train(demo):
     with demo.session() as session:
-        ctc = register_model(session, "ctc-test", "ctc", None, {})
+        ctc = register_model(session, "whisper-test", "whisper", None, {})
         other = session.scalars(select(ModelVersion).where(ModelVersion.name == OTHER)).one()
         for row in session.scalars(
             select(Suggestion).where(Suggestion.model_version_id == other.id)
@@ -202,7 +203,7 @@ def test_train_is_not_yet_supported_for_other_backends(demo):
                     nbest=row.nbest,
                 )
             )
-    select_round(demo, model="ctc-test", budget="1")
-    with pytest.raises(ModelError, match="not yet supported"):
+    select_round(demo, model="whisper-test", budget="1")
+    with pytest.raises(ModelError, match="cannot train"):
         train_round(demo)
     assert round_status(demo)[0].status == "queued"
