@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
@@ -145,3 +145,12 @@ def _view(row: Revision) -> TranscriptView:
         user_id=row.user_id,
         created_at=row.created_at,
     )
+
+
+def counts_as_label(label_sources: Sequence[str] = ()) -> ColumnElement[bool]:
+    """The condition on a revision whose text models may learn from: a person wrote it, or
+    one of `label_sources` did (e.g. the simulated ``oracle`` annotator)."""
+    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
+    if label_sources:
+        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
+    return labelled

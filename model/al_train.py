@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from voxcart.datasets.revisions import latest_revision_ids
+from voxcart.datasets.revisions import counts_as_label, latest_revision_ids
 from voxcart.datasets.schema import Clip, ModelVersion, Revision, RevisionStatus, Split
 from voxcart.datasets.store import Project
 from voxcart.model.al_candidates import pool_clip_ids
@@ -189,9 +189,7 @@ def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tup
     by a person (or by one of `label_sources`, such as the simulated ``oracle``).
     """
     latest = latest_revision_ids()
-    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
-    if label_sources:
-        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
+    labelled = counts_as_label(label_sources)
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(Clip.duration_s), 0.0))
         .select_from(Revision)

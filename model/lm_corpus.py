@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.catalog import load_vocabulary
 from voxcart.datasets.normalize import normalize
-from voxcart.datasets.revisions import latest_revision_ids
+from voxcart.datasets.revisions import counts_as_label, latest_revision_ids
 from voxcart.datasets.schema import (
     Clip,
     Product,
@@ -224,9 +224,7 @@ def accepted_transcripts(session: Session, label_sources: Sequence[str] = ()) ->
         label_sources: non-human revision sources that count as labels too (e.g. ``oracle``).
     """
     latest = latest_revision_ids()
-    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
-    if label_sources:
-        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
+    labelled = counts_as_label(label_sources)
     query = (
         select(Revision.normalized)
         .join(latest, Revision.id == latest.c.revision_id)

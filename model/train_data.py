@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import AudioError
 from voxcart.datasets.normalize import normalize
-from voxcart.datasets.revisions import latest_revision_ids
+from voxcart.datasets.revisions import counts_as_label, latest_revision_ids
 from voxcart.datasets.schema import Clip, Recording, Revision, RevisionStatus, Split, Suggestion
 from voxcart.datasets.store import Project
 from voxcart.model.char_vocab import CharVocab
@@ -105,9 +105,7 @@ def _human_clips(
     project: Project, split: Split, label_sources: Sequence[str] = ()
 ) -> list[TrainClip]:
     latest = latest_revision_ids()
-    labelled: ColumnElement[bool] = Revision.is_human.is_(True)
-    if label_sources:
-        labelled = or_(labelled, Revision.source.in_(list(label_sources)))
+    labelled = counts_as_label(label_sources)
     with project.session() as session:
         rows = session.execute(
             select(
