@@ -20,7 +20,14 @@ from sqlalchemy import func, select
 from voxcart.datasets.schema import ALRound, Task, TaskState
 from voxcart.datasets.store import Project
 from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
-from voxcart.model.al_rounds import QUEUED, SELECTING, TRAINED, RoundResult, select_round
+from voxcart.model.al_rounds import (
+    QUEUED,
+    SELECTING,
+    TRAINED,
+    RoundResult,
+    newest_round,
+    select_round,
+)
 from voxcart.model.al_train import labelled_seconds, train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.train_config import TrainConfig
@@ -110,19 +117,31 @@ class LoopResult:
     events: tuple[LoopEvent, ...]
 
 
-def _newest(project: Project) -> tuple[int, int, str, dict[str, object]] | None:
+@dataclass(frozen=True)
+class _Newest:
+    """What the loop needs to know of the newest round."""
+
+    round_id: int
+    number: int
+    status: str
+    model: str | None
+    model_id: int | None
+
+
+def _newest(project: Project) -> _Newest | None:
     with project.session() as session:
-        row = session.scalar(select(ALRound).order_by(ALRound.number.desc()).limit(1))
+        row = newest_round(session)
         if row is None:
             return None
-        return row.id, row.number, row.status, dict(row.metrics or {})
-
-
-def _newest_selected_with(project: Project) -> str | None:
-    with project.session() as session:
-        row = session.scalar(select(ALRound).order_by(ALRound.number.desc()).limit(1))
-        model = (row.params or {}).get("model") if row is not None else None
-        return str(model) if model else None
+        params = row.params or {}
+        model, model_id = params.get("model"), params.get("model_id")
+        return _Newest(
+            row.id,
+            row.number,
+            row.status,
+            str(model) if model else None,
+            model_id if isinstance(model_id, int) else None,
+        )
 
 
 def _open_tasks(project: Project, round_id: int) -> int:
@@ -200,15 +219,14 @@ def run_rounds(
         if on_event is not None:
             on_event(event)
 
-    selected_with = _newest_selected_with(project)
     while len(trained) < rounds:
         newest = _newest(project)
-        if newest is None or newest[2] in (TRAINED, SELECTING):
+        if newest is None or newest.status in (TRAINED, SELECTING):
             result = select_round(
                 project,
                 # With no pool re-scoring the new model suggested no pool clip: keep choosing
                 # from the suggestions the previous round chose from.
-                model=selected_with if opts.pool_sample == 0 else None,
+                model=newest.model if newest is not None and opts.pool_sample == 0 else None,
                 strategy=opts.strategy,
                 diversity=opts.diversity,
                 budget=opts.budget,
@@ -216,7 +234,6 @@ def run_rounds(
                 seed=opts.seed,
                 max_per_speaker=opts.max_per_speaker,
             )
-            selected_with = result.selected_with
             note(
                 result.number,
                 "selected",
@@ -224,15 +241,10 @@ def run_rounds(
                 f"{result.enqueued} queued",
             )
             continue
-        round_id, number, status, _ = newest
-        if status == QUEUED:
+        round_id, number = newest.round_id, newest.number
+        if newest.status == QUEUED:
             if opts.annotator == "oracle":
-                with project.session() as session:
-                    row = session.get(ALRound, round_id)
-                    model_id = (row.params or {}).get("model_id") if row is not None else None
-                done = annotate_round(
-                    project, round_id, int(model_id) if isinstance(model_id, int) else None
-                )
+                done = annotate_round(project, round_id, newest.model_id)
                 note(
                     number,
                     "labelled",

@@ -137,7 +137,12 @@ class RoundView:
         }
 
 
-def _newest_suggesting_model(session: Session) -> ModelVersion:
+def newest_suggesting_model(session: Session) -> ModelVersion:
+    """The newest model version that has suggested any clip.
+
+    Raises:
+        ModelError: no model has suggested anything yet.
+    """
     row = session.scalar(
         select(ModelVersion)
         .where(ModelVersion.id.in_(select(Suggestion.model_version_id)))
@@ -259,7 +264,8 @@ def round_result(row: ALRound, *, enqueued: int = 0, resumed: bool = False) -> R
     )
 
 
-def _newest_round(session: Session) -> ALRound | None:
+def newest_round(session: Session) -> ALRound | None:
+    """The round with the highest number, or None before the first."""
     return session.scalar(select(ALRound).order_by(ALRound.number.desc()).limit(1))
 
 
@@ -312,7 +318,7 @@ def select_round(
             or no unlabelled clip to choose from (no round is created then).
     """
     with project.session() as session:
-        newest = _newest_round(session)
+        newest = newest_round(session)
         round_id = newest.id if newest is not None and newest.status == SELECTING else None
     resumed = round_id is not None
     if round_id is None:
@@ -320,7 +326,7 @@ def select_round(
         scorer, diversity = resolve_strategy(strategy, diversity)
         parsed = parse_budget(budget)
         with project.session() as session:
-            row = find_model(session, model) if model else _newest_suggesting_model(session)
+            row = find_model(session, model) if model else newest_suggesting_model(session)
             params: dict[str, Any] = {
                 "model": row.name,
                 "model_id": row.id,
@@ -337,7 +343,7 @@ def select_round(
         # Fail before a round exists when there is nothing to choose from.
         chosen = _choose(project, 0, params)
         with project.session() as session:
-            newest = _newest_round(session)
+            newest = newest_round(session)
             created = ALRound(
                 number=(newest.number if newest is not None else 0) + 1,
                 strategy=strategy,
@@ -381,7 +387,7 @@ def find_round(session: Session, number: int | None) -> ALRound:
         ModelError: there is no such round, or no round at all.
     """
     if number is None:
-        row = _newest_round(session)
+        row = newest_round(session)
         if row is None:
             raise ModelError(
                 "there is no active-learning round yet; start one with `voxcart al select`"

@@ -2,7 +2,7 @@
 
 The proof that selection pays: every (strategy, seed) pair runs the real loop
 (:func:`voxcart.model.al_rounds.select_round`, the oracle annotator of
-:mod:`voxcart.model.al_oracle`, :func:`voxcart.model.al_rounds.train_round`) on its own copy
+:mod:`voxcart.model.al_oracle`, :func:`voxcart.model.al_train.train_round`) on its own copy
 of the project, and each new model is measured on the held-out clips against their hidden
 references. The user's project is never written to.
 
@@ -35,11 +35,11 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from voxcart.datasets.schema import ClipReference, ModelVersion, Suggestion
+from voxcart.datasets.schema import ClipReference
 from voxcart.datasets.store import Project, default_db_url, open_project
 from voxcart.model.al_candidates import pool_clip_ids
 from voxcart.model.al_loop import LoopOptions, run_rounds
-from voxcart.model.al_rounds import STRATEGIES
+from voxcart.model.al_rounds import STRATEGIES, newest_suggesting_model
 from voxcart.model.al_select import parse_budget
 from voxcart.model.al_train import labelled_seconds
 from voxcart.model.clip_filter import ClipFilter
@@ -48,7 +48,6 @@ from voxcart.model.evaluate import evaluate
 from voxcart.model.lm_build import LmBuildConfig, build_catalog_lm
 from voxcart.model.lm_corpus import CorpusConfig
 from voxcart.model.suggest import suggest
-from voxcart.model.versions import find_model
 
 StartModel = Literal["catalog-only", "current"]
 START_MODELS: tuple[str, ...] = ("catalog-only", "current")
@@ -205,19 +204,6 @@ def _check_references(project: Project) -> None:
         )
 
 
-def _newest_pool_model(project: Project) -> str:
-    with project.session() as session:
-        row = session.scalar(
-            select(ModelVersion)
-            .where(ModelVersion.id.in_(select(Suggestion.model_version_id)))
-            .order_by(ModelVersion.id.desc())
-            .limit(1)
-        )
-        if row is None:
-            raise ModelError("no model has suggested any clip yet; run `voxcart suggest` first")
-        return row.name
-
-
 def _point(project: Project, strategy: str, seed: int, round_: int, model: str) -> CurvePoint:
     report = evaluate(project, model, EVAL_SPLIT, reference="hidden")
     with project.session() as session:
@@ -258,9 +244,8 @@ def prepare_start(project: Project, out_dir: Path, start: StartModel) -> tuple[P
             )
             model = built.model_name
         else:
-            model = _newest_pool_model(copy)
-        with copy.session() as session:
-            model = find_model(session, model).name
+            with copy.session() as session:
+                model = newest_suggesting_model(session).name
         suggest(copy, model, ClipFilter(split=None))
     finally:
         copy.close()
