@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.options import DbOption, ProjectOption, comma_list
 from voxcart.datasets.store import open_project
 from voxcart.model.al_loop import ANNOTATORS, LoopEvent, LoopOptions, run_rounds
 from voxcart.model.al_rounds import (
@@ -24,7 +24,6 @@ from voxcart.model.al_simulate import (
     START_MODELS,
     SimulationConfig,
     simulate,
-    strategies_from_text,
     summary_rows,
 )
 from voxcart.model.al_train import EVAL_SPLITS, train_round
@@ -79,10 +78,6 @@ ReferenceOption = Annotated[
     str,
     typer.Option(help="References: 'human' transcripts or 'hidden' (demo ground truth)."),
 ]
-
-
-def _splits(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 _COLUMNS = (
@@ -202,7 +197,7 @@ def train_cmd(
             round_number,
             pseudo_min_confidence=pseudo_labels,
             pool_sample=pool_sample,
-            eval_splits=_splits(eval_splits),
+            eval_splits=comma_list(eval_splits),
             reference=reference,
             train_config=settings,
             device=device,
@@ -317,7 +312,7 @@ def run_cmd(
         timeout_s=timeout,
         pseudo_min_confidence=pseudo_labels,
         pool_sample=pool_sample,
-        eval_splits=_splits(eval_splits),
+        eval_splits=comma_list(eval_splits),
         reference=reference,
         train_config=load_train_config(train_config) if train_config is not None else None,
         device=device,
@@ -363,7 +358,7 @@ def simulate_cmd(
     if start not in START_MODELS:
         raise ModelError(f"--start {start!r} is unknown; use {' or '.join(START_MODELS)}")
     config = SimulationConfig(
-        strategies=strategies_from_text(strategies),
+        strategies=comma_list(strategies),
         rounds=rounds,
         budget=budget,
         seeds=seeds,

@@ -477,11 +477,6 @@ def simulate(
     return SimulationResult(tuple(ordered), out_dir, start_model, files)
 
 
-def strategies_from_text(text: str) -> tuple[str, ...]:
-    """``"random,hybrid"`` -> ``("random", "hybrid")`` (blanks and repeats dropped)."""
-    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-
-
 def summary_rows(points: Sequence[CurvePoint]) -> list[str]:
     """One line per run: strategy, seed and its final WER (for the CLI)."""
     last: dict[tuple[str, int], CurvePoint] = {}

@@ -179,12 +179,18 @@ def _check_args(split: str, reference: str, batch_size: int) -> None:
         raise ModelError(f"batch_size={batch_size} must be between 1 and 1000")
 
 
+def _members(split: str) -> tuple[Split, ...] | None:
+    """The dataset splits an evaluation split covers (None: every clip)."""
+    if split == "all":
+        return None
+    return (Split.DEV, Split.TEST) if split == "heldout" else (Split(split),)
+
+
 def _split_clips(session: Session, split: str) -> list[_ClipRow]:
     query = select(Clip.id, Clip.uid, Clip.parent_id, Clip.speaker, Clip.tags, Clip.origin)
-    if split == "heldout":
-        query = query.where(Clip.split.in_([Split.DEV, Split.TEST]))
-    elif split != "all":
-        query = query.where(Clip.split == Split(split))
+    members = _members(split)
+    if members is not None:
+        query = query.where(Clip.split.in_(members))
     return [
         _ClipRow(clip_id, uid, parent, ClipFacts(speaker, [str(t) for t in tags or []], origin))
         for clip_id, uid, parent, speaker, tags, origin in session.execute(query.order_by(Clip.id))
@@ -266,9 +272,8 @@ def _transcribe_missing(
     """Run suggest over the split's referenced clips; (clips transcribed, failure reasons)."""
     backend = create_backend(model.spec)
     backend.load()
-    parts: list[str | None] = (
-        [None] if split == "all" else ["dev", "test"] if split == "heldout" else [split]
-    )
+    members = _members(split)
+    parts: list[str | None] = [None] if members is None else [m.value for m in members]
     filters = [
         flt
         for part in parts

@@ -20,3 +20,9 @@ DbOption = Annotated[
         help="Database URL overriding the project's (e.g. postgresql+psycopg://user@host/db).",
     ),
 ]
+
+
+def comma_list(text: str) -> tuple[str, ...]:
+    """A comma-separated option value as its items: ``"a, b,a ,"`` -> ``("a", "b")`` (blanks
+    and repeats dropped, order kept)."""
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))

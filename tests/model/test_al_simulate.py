@@ -11,11 +11,12 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from voxcart.datasets.cli.options import comma_list
 from voxcart.datasets.demo import build_demo
 from voxcart.datasets.schema import Clip, ModelVersion, Revision, Split
 from voxcart.datasets.store import open_project
 from voxcart.model.al_cli import register
-from voxcart.model.al_simulate import SimulationConfig, simulate, strategies_from_text
+from voxcart.model.al_simulate import SimulationConfig, simulate
 from voxcart.model.errors import ModelError
 from voxcart.model.evaluate import evaluate
 from voxcart.model.lm_build import build_catalog_lm
@@ -58,7 +59,7 @@ def test_config_is_checked():
         SimulationConfig(budget="lots")
     with pytest.raises(ModelError, match="rounds=0"):
         SimulationConfig(rounds=0)
-    assert strategies_from_text(" random, hybrid,random ,") == ("random", "hybrid")
+    assert comma_list(" random, hybrid,random ,") == ("random", "hybrid")
 
 
 def test_simulation_writes_curves_and_resumes(sim_root, tmp_path):
