@@ -39,16 +39,10 @@ from voxcart.model.trainer import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import label_from_hidden_references_bench_only
+from gpu_check import SMOKE_MODEL
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_SET = "farfield-real"
-SMOKE_MODEL = {
-    "hidden_size": 32,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "conv_dim": [16] * 7,
-}
 
 
 def _rates(project_root: Path, model: str) -> dict[str, tuple[float, float, int]]:
