@@ -76,7 +76,9 @@ class TaskState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-OPEN_TASK_SQL = "state IN ('pending', 'leased')"
+OPEN_TASK_STATES: tuple[TaskState, ...] = (TaskState.PENDING, TaskState.LEASED)
+"""A task in one of these states is open: waiting for, or leased to, somebody."""
+OPEN_TASK_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in OPEN_TASK_STATES) + ")"
 """The SQL condition of an open task (the partial unique index's WHERE clause)."""
 
 

@@ -27,7 +27,6 @@ from voxcart.datasets.schema import (
     RevisionStatus,
     Suggestion,
     Task,
-    TaskState,
 )
 from voxcart.datasets.store import Project
 from voxcart.labeler.clip_media import ClipMedia, clip_media
@@ -40,6 +39,7 @@ from voxcart.labeler.queue import (
     best_priority,
     current_leases,
     lease_next,
+    task_is_open,
 )
 from voxcart.labeler.queue import resolve_now as _resolve_now
 from voxcart.labeler.submit import SUBMIT_SOURCE
@@ -359,9 +359,7 @@ def annotator_counters(
             select(func.avg(Revision.time_spent_s)).where(*mine, Revision.time_spent_s.is_not(None))
         )
         left = session.scalar(
-            select(func.count())
-            .select_from(Task)
-            .where(Task.kind == KIND, Task.state.in_([TaskState.PENDING, TaskState.LEASED]))
+            select(func.count()).select_from(Task).where(Task.kind == KIND, task_is_open())
         )
     by_status = {str(RevisionStatus(s).value): int(n) for s, n in rows}
     return AnnotatorCounters(

@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.schema import Clip, Role, Task, TaskState
+from voxcart.datasets.schema import Clip, Role, Task
 from voxcart.datasets.segment_store import SUPERSEDED_TAG, nudge_clip
 from voxcart.datasets.store import Project
 from voxcart.labeler import queue
 from voxcart.labeler.auth import UserView, require_role
 from voxcart.labeler.clip_media import peaks
 from voxcart.labeler.errors import LabelerError
+from voxcart.labeler.queue import task_is_open
 
 SAMPLE_RATE = 16_000
 MIN_DURATION_S = 0.2
@@ -220,7 +221,7 @@ def _move_tasks(project: Project, old_id: int, new_id: int) -> None:
             session.scalars(
                 select(Task).where(
                     Task.clip_id == old_id,
-                    Task.state.in_([TaskState.PENDING, TaskState.LEASED]),
+                    task_is_open(),
                 )
             )
         )

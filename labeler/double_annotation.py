@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.config import LabelingConfig
-from voxcart.datasets.schema import Clip, Revision, RevisionStatus, Task, TaskState, User
+from voxcart.datasets.schema import Clip, Revision, RevisionStatus, Task, User
 from voxcart.datasets.splits import unit_hash
-from voxcart.labeler.queue import SECOND_PASS_KIND, cancel, enqueue
+from voxcart.labeler.queue import SECOND_PASS_KIND, cancel, enqueue, task_is_open
 
 HUMAN_SOURCE = "human"
 """Source of an annotator's submit (equal to ``submit.SUBMIT_SOURCE``; submit imports us)."""
@@ -98,7 +98,7 @@ def awaiting_second_pass() -> ColumnElement[bool]:
     return exists().where(
         Task.clip_id == Revision.clip_id,
         Task.kind == SECOND_PASS_KIND,
-        Task.state.in_([TaskState.PENDING, TaskState.LEASED]),
+        task_is_open(),
     )
 
 

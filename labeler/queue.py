@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from voxcart.datasets.schema import (
     OPEN_TASK_SQL,
+    OPEN_TASK_STATES,
     ALRound,
     Clip,
     Revision,
@@ -122,8 +123,9 @@ def _check_priority(clip_id: int, priority: float) -> float:
     return float(priority)
 
 
-def _open() -> ColumnElement[bool]:
-    return Task.state.in_([TaskState.PENDING, TaskState.LEASED])
+def task_is_open() -> ColumnElement[bool]:
+    """The condition on a task that is open (pending or leased)."""
+    return Task.state.in_(OPEN_TASK_STATES)
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -175,7 +177,9 @@ def enqueue(
             raise QueueError(f"clip id(s) {missing[:10]} do not exist; nothing was queued")
         open_clips.update(
             session.scalars(
-                select(Task.clip_id).where(Task.clip_id.in_(chunk), Task.kind == kind, _open())
+                select(Task.clip_id).where(
+                    Task.clip_id.in_(chunk), Task.kind == kind, task_is_open()
+                )
             )
         )
     rows = [
@@ -457,7 +461,7 @@ def complete(session: Session, task_id: int, clip_id: int, now: datetime | None 
     """
     result = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.clip_id == clip_id, _open())
+        .where(Task.id == task_id, Task.clip_id == clip_id, task_is_open())
         .values(state=TaskState.DONE, completed_at=resolve_now(now), lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -480,7 +484,7 @@ def cancel(session: Session, clip_ids: Iterable[int], kind: str = "annotate") ->
     for start in range(0, len(ids), _CHUNK):
         result = session.execute(
             update(Task)
-            .where(Task.clip_id.in_(ids[start : start + _CHUNK]), Task.kind == kind, _open())
+            .where(Task.clip_id.in_(ids[start : start + _CHUNK]), Task.kind == kind, task_is_open())
             .values(state=TaskState.CANCELLED, leased_by=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )

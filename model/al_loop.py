@@ -17,8 +17,9 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from voxcart.datasets.schema import ALRound, Task, TaskState
+from voxcart.datasets.schema import ALRound, Task
 from voxcart.datasets.store import Project
+from voxcart.labeler.queue import task_is_open
 from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
 from voxcart.model.al_rounds import (
     QUEUED,
@@ -151,7 +152,7 @@ def _open_tasks(project: Project, round_id: int) -> int:
                 select(func.count()).where(
                     Task.round_id == round_id,
                     Task.kind == "annotate",
-                    Task.state.in_([TaskState.PENDING, TaskState.LEASED]),
+                    task_is_open(),
                 )
             )
             or 0

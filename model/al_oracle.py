@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from voxcart.datasets.normalize import normalize
 from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, ClipReference, RevisionStatus, Suggestion, Task, TaskState
+from voxcart.datasets.schema import Clip, ClipReference, RevisionStatus, Suggestion, Task
 from voxcart.datasets.store import Project
-from voxcart.labeler.queue import complete
+from voxcart.labeler.queue import complete, task_is_open
 from voxcart.model.errors import ModelError
 
 ORACLE_SOURCE = "oracle"
@@ -69,7 +69,7 @@ def annotate_round(
             .where(
                 Task.round_id == round_id,
                 Task.kind == "annotate",
-                Task.state.in_([TaskState.PENDING, TaskState.LEASED]),
+                task_is_open(),
             )
             .order_by(Task.id)
         ).all()

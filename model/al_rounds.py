@@ -26,7 +26,7 @@ from voxcart.datasets.schema import (
     TaskState,
 )
 from voxcart.datasets.store import Project
-from voxcart.labeler.queue import enqueue
+from voxcart.labeler.queue import enqueue, task_is_open
 from voxcart.model.al_candidates import load_candidates
 from voxcart.model.al_scorers import SCORER_NAMES, make_scorer
 from voxcart.model.al_select import DIVERSITY_RULES, Budget, Diversity, parse_budget
@@ -40,7 +40,6 @@ TRAINING = "training"
 TRAINED = "trained"
 ROUND_STATUSES: tuple[str, ...] = (SELECTING, QUEUED, TRAINING, TRAINED)
 """A round's life: selecting -> queued -> training -> trained."""
-_OPEN = (TaskState.PENDING, TaskState.LEASED)
 STRATEGY_PRESETS: dict[str, tuple[str, str]] = {"hybrid": ("entity", "kcenter")}
 """Strategies that fix both scorer and diversity: ``hybrid`` is the entity-aware uncertainty
 (least confident catalog entity) picked with k-center diversity."""
@@ -196,7 +195,7 @@ def _queued_elsewhere(session: Session, round_id: int) -> set[int]:
     """Clips with an open annotation task from outside this round (already on their way)."""
     stmt = select(Task.clip_id).where(
         Task.kind == "annotate",
-        Task.state.in_(_OPEN),
+        task_is_open(),
         (Task.round_id.is_(None)) | (Task.round_id != round_id),
     )
     return set(session.scalars(stmt))
