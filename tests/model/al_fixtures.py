@@ -1,10 +1,13 @@
-"""Builders of active-learning candidates for the scorer and selection tests."""
+"""Builders for the active-learning tests: candidates, and the `voxcart al` command group."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import typer
+
 from voxcart.model.al_candidates import ClipCandidate, NBestScore, WordConfidence
+from voxcart.model.al_cli import register
 
 
 def candidate(
@@ -32,3 +35,10 @@ def candidate(
         nbest=tuple(NBestScore(t, s) for t, s in nbest),
         other_texts=tuple(other_texts),
     )
+
+
+def al_app() -> typer.Typer:
+    """A CLI app holding only the `al` command group."""
+    app = typer.Typer()
+    register(app)
+    return app

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
+from tests.model.al_fixtures import al_app
 from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
 from voxcart.datasets.schema import (
     ALRound,
@@ -23,7 +23,6 @@ from voxcart.datasets.schema import (
     TaskState,
 )
 from voxcart.datasets.store import Project
-from voxcart.model.al_cli import register
 from voxcart.model.al_loop import LoopOptions, labels_ready, run_rounds
 from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
 from voxcart.model.al_pseudo import confident_suggestions
@@ -49,12 +48,6 @@ def demo(demo_root: Path, tmp_path: Path) -> Iterator[Project]:
         clips[-1].split = Split.TEST
     yield project
     project.close()
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-    return app
 
 
 def _open_tasks(project: Project) -> int:
@@ -188,15 +181,15 @@ def test_training_can_start_after_enough_new_minutes(demo):
 def test_cli_run_and_status(demo):
     runner = CliRunner()
     args = ["al", "run", "-p", str(demo.root), "--budget", "1", "--diversity", "none"]
-    waiting = runner.invoke(_app(), [*args, "--timeout", "0"])
+    waiting = runner.invoke(al_app(), [*args, "--timeout", "0"])
     assert waiting.exit_code == 3, waiting.output
     assert "still waiting for labels" in waiting.output
     ran = runner.invoke(
-        _app(), [*args, "--annotate", "oracle", "--eval", "test", "--reference", "hidden"]
+        al_app(), [*args, "--annotate", "oracle", "--eval", "test", "--reference", "hidden"]
     )
     assert ran.exit_code == 0, ran.output
     assert "round 1 labelled: 1 clip(s)" in ran.output and "test WER" in ran.output
-    status = runner.invoke(_app(), ["al", "status", "-p", str(demo.root)])
+    status = runner.invoke(al_app(), ["al", "status", "-p", str(demo.root)])
     assert "test WER" in status.output and MODEL.rsplit("-v", 1)[0] in status.output
-    bad = runner.invoke(_app(), [*args, "--annotate", "robot"])
+    bad = runner.invoke(al_app(), [*args, "--annotate", "robot"])
     assert bad.exit_code != 0

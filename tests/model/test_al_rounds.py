@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from tests.model.al_fixtures import al_app
 from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
 from voxcart.datasets.revisions import add_revision
 from voxcart.datasets.schema import (
@@ -25,7 +25,6 @@ from voxcart.datasets.schema import (
 )
 from voxcart.datasets.store import Project
 from voxcart.labeler.queue import complete
-from voxcart.model.al_cli import register
 from voxcart.model.al_rounds import round_status, select_round
 from voxcart.model.al_train import train_round
 from voxcart.model.errors import ModelError
@@ -59,12 +58,6 @@ def _label(project: Project, clip_ids: list[int], text: str = "show me sony head
             add_revision(session, clip_id, text, RevisionStatus.ACCEPTED, source="test-oracle")
             for task in session.scalars(select(Task).where(Task.clip_id == clip_id)):
                 complete(session, task.id, clip_id)
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-    return app
 
 
 def test_select_queues_the_picks_with_round_and_priority(demo):
@@ -130,19 +123,19 @@ def test_bad_options_create_no_round(demo):
 def test_cli_select_and_status(demo):
     runner = CliRunner()
     root = str(demo.root)
-    result = runner.invoke(_app(), ["al", "select", "-p", root, "--budget", "2", "--seed", "3"])
+    result = runner.invoke(al_app(), ["al", "select", "-p", root, "--budget", "2", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "round 1 selected: 2 clip(s)" in result.output
-    status = runner.invoke(_app(), ["al", "status", "-p", root])
+    status = runner.invoke(al_app(), ["al", "status", "-p", root])
     assert status.exit_code == 0, status.output
     header, row = status.output.splitlines()[:2]
     assert header.split()[:4] == ["round", "strategy", "budget", "status"]
     cells = row.split()
     assert cells[:5] == ["1", "least-confidence", "2", "queued", "2"] and cells[6] == "0"
-    as_json = runner.invoke(_app(), ["al", "status", "-p", root, "--json"])
+    as_json = runner.invoke(al_app(), ["al", "status", "-p", root, "--json"])
     (view,) = json.loads(as_json.output)
     assert view["clips_selected"] == 2 and view["clips_labelled"] == 0 and view["model"] is None
-    bad = runner.invoke(_app(), ["al", "select", "-p", root, "--diversity", "everything"])
+    bad = runner.invoke(al_app(), ["al", "select", "-p", root, "--diversity", "everything"])
     assert bad.exit_code != 0 and "diversity='everything'" in str(bad.exception)
 
 
@@ -179,7 +172,7 @@ def test_train_builds_the_next_model_and_measures_it_on_dev(demo):
 def test_cli_train_without_dev_references_says_so(demo):
     picked = select_round(demo, budget="1")
     _label(demo, list(picked.clip_ids))
-    result = CliRunner().invoke(_app(), ["al", "train", "-p", str(demo.root), "--round", "1"])
+    result = CliRunner().invoke(al_app(), ["al", "train", "-p", str(demo.root), "--round", "1"])
     assert result.exit_code == 0, result.output
     assert "dev WER: none; not evaluated:" in result.output
     (view,) = round_status(demo)

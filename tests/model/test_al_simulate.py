@@ -7,15 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from tests.model.al_fixtures import al_app
 from voxcart.datasets.cli.options import comma_list
 from voxcart.datasets.demo import build_demo
 from voxcart.datasets.schema import Clip, ModelVersion, Revision, Split
 from voxcart.datasets.store import open_project
-from voxcart.model.al_cli import register
 from voxcart.model.al_simulate import SimulationConfig, simulate
 from voxcart.model.errors import ModelError
 from voxcart.model.evaluate import evaluate
@@ -114,14 +113,12 @@ def test_heldout_is_dev_and_test_together(sim_root, tmp_path):
 
 
 def test_cli_refuses_a_project_without_references(tmp_path):
-    app = typer.Typer()
-    register(app)
     runner = CliRunner()
     project = tmp_path / "empty"
     from voxcart.datasets.store import init_project
 
     init_project(project).close()
-    result = runner.invoke(app, ["al", "simulate", "-p", str(project), "--rounds", "1"])
+    result = runner.invoke(al_app(), ["al", "simulate", "-p", str(project), "--rounds", "1"])
     assert result.exit_code != 0
     assert isinstance(result.exception, ModelError)
     assert "unlabelled train clip" in str(result.exception)
