@@ -225,6 +225,17 @@ def _current(session: Session, clip_id: int, base_revision_id: int) -> Revision:
     return newest
 
 
+def _reviewable(
+    session: Session, project: Project, reviewer_id: int, clip_id: int, base_revision_id: int
+) -> Revision:
+    """The clip's current revision, locked, once the reviewer may act on it: an active reviewer
+    or lead, the revision they loaded still newest, and not their own (four eyes)."""
+    _reviewer(session, reviewer_id)
+    base = _current(session, clip_id, base_revision_id)
+    _refuse_own(project, base, reviewer_id)
+    return base
+
+
 def approve(
     project: Project, reviewer_id: int, clip_id: int, base_revision_id: int
 ) -> ReviewResult:
@@ -236,9 +247,7 @@ def approve(
         SubmitError: the clip does not exist or has no transcript.
     """
     with project.session() as session:
-        _reviewer(session, reviewer_id)
-        base = _current(session, clip_id, base_revision_id)
-        _refuse_own(project, base, reviewer_id)
+        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
         rev = add_revision(
             session,
             clip_id,
@@ -284,9 +293,7 @@ def reject(
     """
     why = clean_reason(reason)
     with project.session() as session:
-        _reviewer(session, reviewer_id)
-        base = _current(session, clip_id, base_revision_id)
-        _refuse_own(project, base, reviewer_id)
+        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
         rev = add_revision(
             session,
             clip_id,
@@ -317,9 +324,7 @@ def edit(
     if not body:
         raise SubmitError("the edited transcript is empty; type the text or reject the clip")
     with project.session() as session:
-        _reviewer(session, reviewer_id)
-        base = _current(session, clip_id, base_revision_id)
-        _refuse_own(project, base, reviewer_id)
+        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
         rev = add_revision(
             session,
             clip_id,
