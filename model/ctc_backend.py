@@ -42,7 +42,12 @@ from voxcart.model.device import (
     quantize_int8,
 )
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.hf_checkpoints import digest_folder, hub_offline
+from voxcart.model.hf_checkpoints import (
+    checkpoint_files,
+    checkpoint_source,
+    hub_offline,
+    require_checkpoint,
+)
 from voxcart.model.hypothesis import Hypothesis
 from voxcart.model.versions import TRAINING_KEY
 
@@ -182,11 +187,7 @@ class CtcBackend:
         """
         self.spec = spec
         self.config = CtcConfig.from_mapping(spec.config, spec.name)
-        if spec.path is None and not self.config.hub_id:
-            raise ModelError(
-                f"model {spec.name!r} has no checkpoint folder and no hub_id; register it with "
-                "`voxcart model add NAME --backend ctc --path DIR`"
-            )
+        require_checkpoint(spec, self.config.hub_id, "ctc")
         self.max_duration_s = self.config.max_seconds
         self._model: Any = None
         self._feature_extractor: Any = None
@@ -198,7 +199,7 @@ class CtcBackend:
     @property
     def source(self) -> str:
         """The checkpoint folder or hub id loaded."""
-        return str(self.spec.path) if self.spec.path is not None else str(self.config.hub_id)
+        return checkpoint_source(self.spec, self.config.hub_id)
 
     @property
     def version(self) -> str:
@@ -207,11 +208,7 @@ class CtcBackend:
             from importlib import metadata
 
             model_type = getattr(getattr(self._model, "config", None), "model_type", "unloaded")
-            if self.spec.path is not None:
-                files = digest_folder(self.spec.path)
-            else:
-                commit = getattr(getattr(self._model, "config", None), "_commit_hash", None)
-                files = f"{self.config.hub_id}@{commit or 'unknown'}"
+            files = checkpoint_files(self.spec, self.config.hub_id, self._model)
             c = self.config
             decoding = f"{c.decoder}"
             if c.decoder == "beam":

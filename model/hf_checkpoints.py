@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from voxcart.model.backend import ModelSpec
 from voxcart.model.errors import ModelError
 
 _OFFLINE_VALUES = {"1", "true", "yes", "on"}
@@ -61,3 +62,30 @@ def read_checkpoint_config(folder: Path, name: str, contents: str) -> dict[str, 
     if not isinstance(config, dict):
         raise ModelError(f"model {name!r}: {config_file} is not a JSON object")
     return config
+
+
+def require_checkpoint(spec: ModelSpec, hub_id: str | None, backend: str) -> None:
+    """Refuse a model version that names neither a checkpoint folder nor a hub id.
+
+    Raises:
+        ModelError: naming the model and how to register it.
+    """
+    if spec.path is None and not hub_id:
+        raise ModelError(
+            f"model {spec.name!r} has no checkpoint folder and no hub_id; register it with "
+            f"`voxcart model add NAME --backend {backend} --path DIR`"
+        )
+
+
+def checkpoint_source(spec: ModelSpec, hub_id: str | None) -> str:
+    """The checkpoint folder, or the hub id, a model version loads."""
+    return str(spec.path) if spec.path is not None else str(hub_id)
+
+
+def checkpoint_files(spec: ModelSpec, hub_id: str | None, model: Any) -> str:
+    """What identifies the weights in a version string: the folder's digest, or the hub id
+    with the commit the loaded `model` came from."""
+    if spec.path is not None:
+        return digest_folder(spec.path)
+    commit = getattr(getattr(model, "config", None), "_commit_hash", None)
+    return f"{hub_id}@{commit or 'unknown'}"

@@ -38,7 +38,13 @@ from voxcart.model.device import (
     pick_device,
 )
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.hf_checkpoints import digest_folder, hub_offline, read_checkpoint_config
+from voxcart.model.hf_checkpoints import (
+    checkpoint_files,
+    checkpoint_source,
+    hub_offline,
+    read_checkpoint_config,
+    require_checkpoint,
+)
 from voxcart.model.hypothesis import Hypothesis
 from voxcart.model.versions import register_model
 from voxcart.model.whisper_words import (
@@ -206,11 +212,7 @@ class WhisperBackend:
         """
         self.spec = spec
         self.config = WhisperConfig.from_mapping(spec.config, spec.name)
-        if spec.path is None and not self.config.hub_id:
-            raise ModelError(
-                f"model {spec.name!r} has no checkpoint folder and no hub_id; register it with "
-                "`voxcart model add NAME --backend whisper --path DIR`"
-            )
+        require_checkpoint(spec, self.config.hub_id, "whisper")
         self.max_duration_s = self.config.max_seconds
         self._model: Any = None
         self._processor: Any = None
@@ -225,7 +227,7 @@ class WhisperBackend:
     @property
     def source(self) -> str:
         """The checkpoint folder or hub id loaded."""
-        return str(self.spec.path) if self.spec.path is not None else str(self.config.hub_id)
+        return checkpoint_source(self.spec, self.config.hub_id)
 
     @property
     def version(self) -> str:
@@ -233,11 +235,7 @@ class WhisperBackend:
         if self._version is None:
             from importlib import metadata
 
-            if self.spec.path is not None:
-                files = digest_folder(self.spec.path)
-            else:
-                commit = getattr(getattr(self._model, "config", None), "_commit_hash", None)
-                files = f"{self.config.hub_id}@{commit or 'unknown'}"
+            files = checkpoint_files(self.spec, self.config.hub_id, self._model)
             c = self.config
             self._version = (
                 f"transformers-{metadata.version('transformers')}/whisper/{files}/"
