@@ -1,5 +1,5 @@
 """The voxcart labeling app (run with `voxcart app -p PROJECT`, which sets VOXCART_PROJECT)."""
 
-from voxcart.labeler.app_main import main
+from voxcart.labeler.app.main import main
 
 main()

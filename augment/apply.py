@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from voxcart.augment.banks import Banks, default_cache_dir
+from voxcart.augment.bank_cache import Banks, default_cache_dir
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.pipeline import PipelineConfig, build_pipeline, parse_pipeline
 from voxcart.augment.presets import PipelineLike, resolve_pipeline

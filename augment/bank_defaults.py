@@ -2,7 +2,7 @@
 babble mixed from synthesized voices, and impulse responses of simulated rooms.
 
 Everything is seeded, so two machines generate the same banks (babble needs the espeak-ng
-synthesizer of :mod:`voxcart.datasets.synth`; without it the noise bank holds coloured noise
+synthesizer of :mod:`voxcart.datasets.demo.synth`; without it the noise bank holds coloured noise
 and rumble only, and says so in its notes).
 """
 
@@ -100,7 +100,7 @@ def _speech_shaped(rng: np.random.Generator, n: int) -> tuple[np.ndarray, dict[s
 def _babble_tracks(rng: np.random.Generator, n: int) -> list[tuple[np.ndarray, dict[str, Any]]]:
     """Babble tracks, each several synthesized voices talking over one another."""
     from voxcart.datasets.audio import resample
-    from voxcart.datasets.synth import Voice, available_voices, synthesize
+    from voxcart.datasets.demo.synth import Voice, available_voices, synthesize
 
     voices = available_voices("en")
     if not voices:

@@ -59,9 +59,9 @@ def augment(
         raise AugmentError(
             "--preset is required: name a preset (voxcart augment presets) or a .toml"
         )
-    from voxcart.augment.banks import project_banks
+    from voxcart.augment.bank_cache import project_banks
     from voxcart.augment.materialize import materialize
-    from voxcart.datasets.store import open_project
+    from voxcart.datasets.store.project import open_project
 
     project = open_project(project_dir, db)
     try:

@@ -22,14 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from voxcart.augment.apply import Augmenter
-from voxcart.augment.banks import Banks, project_banks
+from voxcart.augment.bank_cache import Banks, project_banks
 from voxcart.augment.errors import AugmentConfigError, AugmentError, BankError
 from voxcart.augment.presets import PipelineLike
 from voxcart.datasets.errors import VoxcartError
-from voxcart.datasets.ingest_store import recording_row
-from voxcart.datasets.revisions import TranscriptView, add_revision, current_transcripts
-from voxcart.datasets.schema import Clip, Recording, Split
-from voxcart.datasets.store import Project
+from voxcart.datasets.ingest.store import recording_row
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import TranscriptView, add_revision, current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, Split
 
 ORIGIN = "augment"
 INHERIT_SOURCE = "augment-inherit"
@@ -214,7 +214,7 @@ class _Run:
     ) -> None:
         """Augment one parent into the missing copies and store them in one transaction."""
         from voxcart.datasets.audio import TARGET_SR, load_audio, write_wav
-        from voxcart.datasets.validate import scan_file
+        from voxcart.datasets.ingest.validate import scan_file
 
         audio = load_audio(parent.path, parent.offset_s, parent.duration_s, sr=TARGET_SR)
         staged: list[tuple[int, str, Path, Any, dict[str, Any]]] = []

@@ -12,7 +12,7 @@ import hashlib
 import numpy as np
 
 from voxcart.augment.apply import Augmenter, AugmentResult
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.presets import PipelineLike
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentConfigError
 from voxcart.augment.transforms import BANK_TRANSFORMS, VOXCART_TRANSFORMS
 

@@ -9,11 +9,11 @@ import numpy as np
 from sqlalchemy import select
 
 from voxcart.augment.apply import Augmenter
-from voxcart.augment.banks import Banks, project_banks
+from voxcart.augment.bank_cache import Banks, project_banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.presets import PipelineLike
-from voxcart.datasets.schema import Clip, Recording
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording
 
 N_MELS = 64
 HOP_S = 0.010

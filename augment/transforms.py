@@ -16,7 +16,8 @@ import numpy as np
 from audiomentations.core.transforms_interface import BaseWaveformTransform
 from numpy.typing import NDArray
 
-from voxcart.augment.banks import Bank, BankItem, Banks
+from voxcart.augment.bank_cache import Banks
+from voxcart.augment.banks import Bank, BankItem
 from voxcart.augment.errors import AugmentError, BankError
 
 _EPS = 1e-12

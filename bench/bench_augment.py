@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from voxcart.augment.apply import Augmenter  # noqa: E402
-from voxcart.augment.banks import Banks  # noqa: E402
+from voxcart.augment.bank_cache import Banks  # noqa: E402
 from voxcart.augment.presets import preset_names  # noqa: E402
 
 SR = 16_000
@@ -45,7 +45,7 @@ def load_speech(folder: Path, limit: int = 40) -> tuple[list[np.ndarray], str]:
         if clips:
             return clips, f"{len(clips)} real clips from {folder}"
     from voxcart.datasets.audio import resample
-    from voxcart.datasets.synth import Voice, synthesize
+    from voxcart.datasets.demo.synth import Voice, synthesize
 
     texts = ["show me sony wireless earbuds under fifty dollars", "add two gallons of milk"]
     clips = []

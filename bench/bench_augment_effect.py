@@ -28,14 +28,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from voxcart.augment.banks import project_banks
+from voxcart.augment.bank_cache import project_banks
 from voxcart.augment.materialize import materialize
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.schema import Clip, Split
-from voxcart.datasets.store import open_project
-from voxcart.model.evaluate import evaluate
-from voxcart.model.train_config import TrainConfig
-from voxcart.model.trainer import train
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import Clip, Split
+from voxcart.model.eval.evaluate import evaluate
+from voxcart.model.train.config import TrainConfig
+from voxcart.model.train.loop import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import label_from_hidden_references_bench_only

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voxcart.model.backend import SAMPLE_RATE, ModelSpec
-from voxcart.model.ctc_backend import CtcBackend
+from voxcart.model.backends.base import SAMPLE_RATE, ModelSpec
+from voxcart.model.backends.ctc import CtcBackend
 
 QUERIES = (
     "show me sony wireless headphones under fifty dollars",
@@ -32,7 +32,7 @@ QUERIES = (
 def synth_clips(count: int) -> list[np.ndarray]:
     """`count` synthesized queries at 16 kHz, of varying rate and length."""
     from voxcart.datasets.audio import resample
-    from voxcart.datasets.synth import Voice, synthesize
+    from voxcart.datasets.demo.synth import Voice, synthesize
 
     clips = []
     for i in range(count):

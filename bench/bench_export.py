@@ -67,8 +67,8 @@ def build(root: Path, rows: int) -> None:
     """A project holding `rows` labelled clips (one recording each) in train/dev/test."""
     from sqlalchemy import insert
 
-    from voxcart.datasets.schema import Clip, Recording, Revision, RevisionStatus, Split
-    from voxcart.datasets.store import init_project
+    from voxcart.datasets.store.project import init_project
+    from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus, Split
 
     rng = random.Random(7)
     project = init_project(root)
@@ -138,9 +138,9 @@ def run_one(root: Path, fmt: str, out: Path) -> dict[str, float]:
     """One measurement in this process: an export, or the baseline (`raw`)."""
     import pyarrow.parquet  # noqa: F401  (imports are paid once, not per row)
 
-    from voxcart.datasets.exporter import export_dataset
-    from voxcart.datasets.normalize import normalize
-    from voxcart.datasets.store import open_project
+    from voxcart.datasets.export.exporter import export_dataset
+    from voxcart.datasets.store.project import open_project
+    from voxcart.datasets.text.normalize import normalize
 
     normalize("warm up")
     project = open_project(root)

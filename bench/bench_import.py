@@ -53,8 +53,8 @@ def child(n: int, data: Path, work: Path, mode: str, trace: bool) -> dict[str, f
     """Run one measurement in this (fresh) process and return its numbers."""
     import tracemalloc
 
-    from voxcart.datasets.ingest import import_source
-    from voxcart.datasets.store import init_project
+    from voxcart.datasets.ingest.engine import import_source
+    from voxcart.datasets.store.project import init_project
 
     paths = sorted(data.rglob("*.wav"))[:n]
     project = init_project(work / f"proj-{n}") if mode == "import" else None

@@ -30,10 +30,10 @@ from typing import Any
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import sessionmaker
 
-from voxcart.datasets.schema import Clip, Recording, Revision, User
-from voxcart.datasets.store import Project, init_project, make_engine
-from voxcart.labeler.queue import enqueue, lease_next, release
-from voxcart.labeler.submit import submit
+from voxcart.datasets.store.project import Project, init_project, make_engine
+from voxcart.datasets.store.queue import enqueue, lease_next, release
+from voxcart.datasets.store.schema import Clip, Recording, Revision, User
+from voxcart.labeler.services.submit import submit
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from tests.datasets.segment_sessions import (  # noqa: E402
     build_session,
 )
 from voxcart.datasets.audio import load_audio  # noqa: E402
-from voxcart.datasets.segment import SegmentConfig, segment_audio  # noqa: E402
-from voxcart.datasets.vad_energy import EnergyVad  # noqa: E402
-from voxcart.datasets.vad_silero import SileroVad  # noqa: E402
+from voxcart.datasets.segment.cut import SegmentConfig, segment_audio  # noqa: E402
+from voxcart.datasets.segment.vad_energy import EnergyVad  # noqa: E402
+from voxcart.datasets.segment.vad_silero import SileroVad  # noqa: E402
 
 NOISE_DIR = ROOT.parent / "shared" / "data" / "noise"
 NOISE_FILES = (

@@ -6,8 +6,8 @@ catalog and the LM templates only (the demo has no human transcripts, and refere
 never used to build it). Out of domain: the real recordings in ../shared/data/speech
 (read speech, digits, commands), scored against their MANIFEST.csv transcripts.
 
-Metrics come from the same code as `voxcart eval` (voxcart.model.metrics and
-voxcart.model.product_search), so the numbers are comparable:
+Metrics come from the same code as `voxcart eval` (voxcart.model.eval.metrics and
+voxcart.model.eval.product_search), so the numbers are comparable:
 - WER and CER (jiwer) on normalized text.
 - Entity error rate: catalog entity spans of the reference (EntityVocabulary.match) and its
   spoken prices that the hypothesis lacks (multiset match on kind + text), overall and by kind.
@@ -32,15 +32,15 @@ import numpy as np
 from sqlalchemy import select
 
 from voxcart.datasets.audio import load_audio
-from voxcart.datasets.catalog import load_vocabulary
-from voxcart.datasets.catalog_vocab import EntityVocabulary
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.schema import Clip, ClipReference, Recording
-from voxcart.datasets.store import open_project
-from voxcart.model.backend import ModelSpec, create_backend
-from voxcart.model.lm_build import build_catalog_lm
-from voxcart.model.metrics import ENTITY_KINDS, Metrics, aggregate, score_clip
-from voxcart.model.product_search import ProductSearch
+from voxcart.datasets.catalog.store import load_vocabulary
+from voxcart.datasets.catalog.vocab import EntityVocabulary
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import Clip, ClipReference, Recording
+from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.eval.metrics import ENTITY_KINDS, Metrics, aggregate, score_clip
+from voxcart.model.eval.product_search import ProductSearch
+from voxcart.model.lm.build import build_catalog_lm
 from voxcart.model.versions import find_model, to_spec
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -20,15 +20,15 @@ import numpy as np
 import torch
 from sqlalchemy import select
 
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import ClipReference, RevisionStatus
-from voxcart.datasets.store import open_project
-from voxcart.model.batching import bucket_batches, padding_fraction
-from voxcart.model.train_config import TrainConfig
-from voxcart.model.train_data import ClipDataset, CtcCollator, encode_texts, select_training_data
-from voxcart.model.train_optim import training_bucket_size
-from voxcart.model.train_presets import load_base, prepare_model
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import ClipReference, RevisionStatus
+from voxcart.model.train.batching import bucket_batches, padding_fraction
+from voxcart.model.train.config import TrainConfig
+from voxcart.model.train.data import ClipDataset, CtcCollator, encode_texts, select_training_data
+from voxcart.model.train.optim import training_bucket_size
+from voxcart.model.train.presets import load_base, prepare_model
 
 
 def label_from_hidden_references_bench_only(root: Path) -> int:

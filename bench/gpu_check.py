@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.store import open_project
-from voxcart.model.train_config import TrainConfig
-from voxcart.model.trainer import train
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.model.train.config import TrainConfig
+from voxcart.model.train.loop import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import label_from_hidden_references_bench_only

@@ -46,7 +46,7 @@ fi
 if [[ "$smoke" == 0 && "$al" == 1 ]]; then
   sim="$(mktemp -d)"
   workers=$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))
-  vx=("$python" -m voxcart.datasets.cli)
+  vx=("$python" -m voxcart.labeler.cli)
   start=$(date +%s)
   "${vx[@]}" demo "$sim/proj" --clips 600 >/dev/null
   "${vx[@]}" al simulate -p "$sim/proj" --rounds 6 --budget 60s --seeds 3 --workers "$workers" \

@@ -41,3 +41,19 @@ class SynthesisError(VoxcartError):
 
 class SegmentationError(VoxcartError):
     """Long recordings cannot be segmented or diarized (bad option, missing model files)."""
+
+
+class QueueError(VoxcartError):
+    """A queue operation got invalid input (unknown clip, bad priority, bad kind)."""
+
+
+class LeaseLostError(QueueError):
+    """The task is no longer leased to this user (it expired and was taken, or was completed)."""
+
+
+class QueueBusyError(QueueError):
+    """Leasing kept losing races to other annotators; trying again shortly will succeed."""
+
+
+class ClipFilterError(VoxcartError):
+    """A clip filter condition (``--where FIELD=VALUE``) is malformed or names an unknown value."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from voxcart.datasets.config import SplitConfig
-from voxcart.datasets.schema import Clip, Split
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.config import SplitConfig
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Split
 
 _UPDATE_BATCH = 500
 

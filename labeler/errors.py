@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from voxcart.datasets.errors import VoxcartError
 
 if TYPE_CHECKING:
-    from voxcart.datasets.revisions import TranscriptView
+    from voxcart.datasets.store.revisions import TranscriptView
 
 
 class LabelerError(VoxcartError):
@@ -32,18 +32,6 @@ class PermissionDeniedError(LabelerError):
 
 PermissionDenied = PermissionDeniedError
 """Short name used by the app's pages."""
-
-
-class QueueError(LabelerError):
-    """A queue operation got invalid input (unknown clip, bad priority, bad kind)."""
-
-
-class LeaseLostError(QueueError):
-    """The task is no longer leased to this user (it expired and was taken, or was completed)."""
-
-
-class QueueBusyError(QueueError):
-    """Leasing kept losing races to other annotators; trying again shortly will succeed."""
 
 
 class SubmitError(LabelerError):

@@ -22,12 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import AudioError
-from voxcart.datasets.schema import Clip, Recording, Suggestion
-from voxcart.datasets.store import Project
-from voxcart.model.backend import SAMPLE_RATE, ASRBackend, create_backend
-from voxcart.model.clip_filter import ClipFilter, clip_query
+from voxcart.datasets.store.clip_filter import ClipFilter, clip_query
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording, Suggestion
+from voxcart.model.backends.base import SAMPLE_RATE, ASRBackend, create_backend
+from voxcart.model.backends.hypothesis import Hypothesis, hypothesis_to_row
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.hypothesis import Hypothesis, hypothesis_to_row
 from voxcart.model.versions import CATALOG_MODEL, find_model, to_spec
 
 DEFAULT_BATCH_SIZE = 16

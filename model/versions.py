@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxcart.datasets.schema import ModelVersion
-from voxcart.model.backend import ModelSpec
+from voxcart.datasets.store.schema import ModelVersion
+from voxcart.model.backends.base import ModelSpec
 from voxcart.model.errors import ModelError
 
 MODELS_DIR = "models"

@@ -10,12 +10,27 @@ extras=""
 if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.voxcart-installed${extras:+-dev}"
-# Reinstall only when pyproject.toml changed since the last successful install.
-if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".${extras}"
-    # pyctcdecode 0.5.0 pins numpy<2 but runs fine on numpy 2: install it without its pins.
-    .venv/bin/python -m pip install --quiet --no-deps "pyctcdecode==0.5.0"
-    touch "$stamp"
+# One stamp for every setup: it records what was installed ("base" or "dev"), so a dev install
+# (scripts/test.sh) also serves scripts/demo.sh. Reinstall when pyproject.toml changed since then
+# or when the dev tools are asked for and missing.
+stamp=".venv/.voxcart-installed"
+have=$(cat "$stamp" 2>/dev/null || true)
+want=${extras:+dev}
+want=${want:-base}
+if [[ -z "$have" || pyproject.toml -nt "$stamp" || ( "$want" == dev && "$have" != dev ) ]]; then
+    echo "voxcart: installing into .venv (log: .venv/install.log)" >&2
+    # pip and setuptools chatter (editable-install notices, index warnings) goes to the log; it
+    # is shown only when the install fails.
+    if ! {
+        .venv/bin/python -m pip install --upgrade pip &&
+            .venv/bin/python -m pip install -e ".${extras}" &&
+            # pyctcdecode 0.5.0 pins numpy<2 but runs fine on numpy 2: install it without pins.
+            .venv/bin/python -m pip install --no-deps "pyctcdecode==0.5.0"
+    } >.venv/install.log 2>&1; then
+        tail -n 40 .venv/install.log >&2
+        echo "voxcart: error: installing into .venv failed; the whole log is .venv/install.log" >&2
+        exit 1
+    fi
+    [[ "$have" == dev && "$want" == base ]] && want=dev
+    echo "$want" >"$stamp"
 fi

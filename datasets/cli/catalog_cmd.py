@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from voxcart.datasets.catalog import import_catalog
+from voxcart.datasets.catalog.store import import_catalog
 from voxcart.datasets.cli.options import DbOption, ProjectOption
-from voxcart.datasets.store import open_project
+from voxcart.datasets.store.project import open_project
 
 catalog_app = typer.Typer(
     name="catalog",

@@ -9,9 +9,9 @@ import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.progress import progress_bar
-from voxcart.datasets.export_rows import TEXT_MODES, TextMode
-from voxcart.datasets.exporter import FORMATS, ExportResult, export_dataset
-from voxcart.datasets.store import open_project
+from voxcart.datasets.export.exporter import FORMATS, ExportResult, export_dataset
+from voxcart.datasets.export.rows import TEXT_MODES, TextMode
+from voxcart.datasets.store.project import open_project
 
 
 def _csv_list(value: str | None) -> list[str] | None:

@@ -9,10 +9,10 @@ import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.progress import progress_bar
-from voxcart.datasets.ingest import FORMATS, import_source
-from voxcart.datasets.segment import METHODS, SegmentConfig
-from voxcart.datasets.segment_store import segment_recordings, select_recordings
-from voxcart.datasets.store import open_project
+from voxcart.datasets.ingest.engine import FORMATS, import_source
+from voxcart.datasets.segment.cut import METHODS, SegmentConfig
+from voxcart.datasets.segment.store import segment_recordings, select_recordings
+from voxcart.datasets.store.project import open_project
 
 
 def import_(

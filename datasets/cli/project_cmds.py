@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
-from voxcart.datasets.config import ProjectConfig, SplitConfig
 from voxcart.datasets.errors import ConfigError
 from voxcart.datasets.splits import assign_splits
-from voxcart.datasets.stats import project_stats
-from voxcart.datasets.store import init_project, open_project
+from voxcart.datasets.store.config import ProjectConfig, SplitConfig
+from voxcart.datasets.store.project import init_project, open_project
+from voxcart.datasets.store.stats import project_stats
 
 
 def init(

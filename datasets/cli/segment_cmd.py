@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
-from voxcart.datasets.diarize import DiarizationConfig, load_speaker_map
 from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.segment import METHODS, SegmentConfig
-from voxcart.datasets.segment_store import segment_recordings, select_recordings
-from voxcart.datasets.store import open_project
+from voxcart.datasets.segment.cut import METHODS, SegmentConfig
+from voxcart.datasets.segment.diarize import DiarizationConfig, load_speaker_map
+from voxcart.datasets.segment.store import segment_recordings, select_recordings
+from voxcart.datasets.store.project import open_project
 
 _DEFAULTS = SegmentConfig()
 _PYANNOTE_PANEL = "pyannote models (local paths)"

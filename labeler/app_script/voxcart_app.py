@@ -4,6 +4,6 @@ It lives in its own folder because Streamlit treats a `pages/` folder beside the
 as old-style pages, which would clash with the app's `st.navigation` routing.
 """
 
-from voxcart.labeler.app_main import main
+from voxcart.labeler.app.main import main
 
 main()

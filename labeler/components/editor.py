@@ -2,9 +2,9 @@
 
 The front end is a static folder (``editor_frontend``: index.html, editor.js, editor.css) that
 speaks Streamlit's component protocol by hand. :func:`editor_args` turns an
-:class:`~voxcart.labeler.annotate_service.AnnotateItem` into the component's JSON arguments;
+:class:`~voxcart.labeler.services.annotate.AnnotateItem` into the component's JSON arguments;
 the component's value is an event dict that
-:func:`~voxcart.labeler.annotate_service.parse_event` reads.
+:func:`~voxcart.labeler.services.annotate.parse_event` reads.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from voxcart.labeler.annotate_service import AnnotateConfig, AnnotateItem
-from voxcart.labeler.oov import OovFlag
-from voxcart.labeler.submit import SkipReason
+from voxcart.labeler.services.annotate import AnnotateConfig, AnnotateItem
+from voxcart.labeler.services.oov import OovFlag
+from voxcart.labeler.services.submit import SkipReason
 
 FRONTEND_DIR = Path(__file__).resolve().parent / "editor_frontend"
 COMPONENT_NAME = "voxcart_editor"

@@ -15,8 +15,17 @@ from typing import Any
 
 import streamlit as st
 
-from voxcart.datasets.store import Project
-from voxcart.labeler.annotate_service import (
+from voxcart.datasets.errors import LeaseLostError, QueueError
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.queue import LeasedTask, release, renew
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, guidelines_text, require_role
+from voxcart.labeler.components.editor import editor_args, render_editor
+from voxcart.labeler.errors import (
+    LabelerError,
+    NothingToUndoError,
+    StaleEditError,
+)
+from voxcart.labeler.services.annotate import (
     AnnotateConfig,
     AnnotateItem,
     annotator_counters,
@@ -24,19 +33,10 @@ from voxcart.labeler.annotate_service import (
     load_item,
     load_media,
 )
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, guidelines_text, require_role
-from voxcart.labeler.clip_media import ClipMedia
-from voxcart.labeler.components.editor import editor_args, render_editor
-from voxcart.labeler.editor_events import EditorAction, apply_event, parse_event
-from voxcart.labeler.errors import (
-    LabelerError,
-    LeaseLostError,
-    NothingToUndoError,
-    StaleEditError,
-)
-from voxcart.labeler.oov import OovFlag
-from voxcart.labeler.queue import LeasedTask, release, renew
-from voxcart.labeler.submit import undo_last
+from voxcart.labeler.services.clip_media import ClipMedia
+from voxcart.labeler.services.editor_events import EditorAction, apply_event, parse_event
+from voxcart.labeler.services.oov import OovFlag
+from voxcart.labeler.services.submit import undo_last
 
 CONFIG = AnnotateConfig()
 EDITOR_KEY = "voxcart_annotate_editor"
@@ -188,7 +188,7 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
             quoted=exc.newer.verbatim,
         )
         return True
-    except LabelerError as exc:
+    except (LabelerError, QueueError) as exc:
         st.session_state[NOTICE_KEY] = Notice("error", f"Not saved: {exc}")
         return True
     if event.action is EditorAction.CHECK:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from voxcart.augment.presets import list_presets
 from voxcart.augment.preview import Preview, preview
 from voxcart.datasets.errors import VoxcartError
-from voxcart.datasets.schema import Clip
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, require_role
+from voxcart.datasets.store.schema import Clip
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
 
 CLIP_CHOICES = 500
 """Clips offered in the picker (the first ones by id); type an id for any other."""

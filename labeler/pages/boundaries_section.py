@@ -1,7 +1,7 @@
 """The Explore page's "Boundaries" section: hear a clip with context and save nudged boundaries.
 
 Rendering only: the audio, context window and the nudge itself come from
-:mod:`voxcart.labeler.boundaries`. Session state holds only the pending start/end deltas.
+:mod:`voxcart.labeler.services.boundaries`. Session state holds only the pending start/end deltas.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from voxcart.datasets.errors import AudioError, VoxcartError
-from voxcart.labeler import boundaries
-from voxcart.labeler.app_context import get_project, require_role
-from voxcart.labeler.clip_media import wav_bytes
+from voxcart.labeler.app.context import get_project, require_role
+from voxcart.labeler.services import boundaries
+from voxcart.labeler.services.clip_media import wav_bytes
 
 STEPS_MS = (-250, -50, 50, 250)
 _SAVED_KEY = "voxcart_boundaries_saved"

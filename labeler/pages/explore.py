@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from voxcart.datasets.errors import AudioError
-from voxcart.datasets.schema import RevisionStatus, Split
-from voxcart.datasets.stats import UNLABELED
-from voxcart.labeler import browse
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, render_diff, require_role
+from voxcart.datasets.store.schema import RevisionStatus, Split
+from voxcart.datasets.store.stats import UNLABELED
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, render_diff, require_role
 from voxcart.labeler.pages.boundaries_section import render_boundaries
+from voxcart.labeler.services import browse
 
 _CLIP_KEY = "voxcart_explore_clip"
 _TABLE_COLUMNS = [

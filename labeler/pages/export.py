@@ -7,11 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 from voxcart.datasets.errors import VoxcartError
-from voxcart.datasets.export_rows import DEFAULT_STATUSES
-from voxcart.datasets.exporter import FORMATS
-from voxcart.datasets.schema import RevisionStatus, Split
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, require_role
-from voxcart.labeler.export_bundle import export_zip
+from voxcart.datasets.export.exporter import FORMATS
+from voxcart.datasets.export.rows import DEFAULT_STATUSES
+from voxcart.datasets.store.schema import RevisionStatus, Split
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.services.export_bundle import export_zip
 
 _ZIP_KEY = "voxcart_export_zip"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from voxcart.datasets.schema import Role
-from voxcart.datasets.stats import project_stats
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, require_role
-from voxcart.labeler.overview import annotator_activity
-from voxcart.labeler.review import count_pending_reviews
+from voxcart.datasets.store.schema import Role
+from voxcart.datasets.store.stats import project_stats
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.services.overview import annotator_activity
+from voxcart.labeler.services.review import count_pending_reviews
 
 
 def render() -> None:

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from voxcart.labeler import jobs
-from voxcart.labeler.app_context import PAGE_ROLES, get_project, require_role
-from voxcart.labeler.overview import al_rounds, model_versions
-from voxcart.model.al_rounds import STRATEGIES, round_status, select_round
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.services import jobs
+from voxcart.labeler.services.overview import al_rounds, model_versions
+from voxcart.model.al.rounds import STRATEGIES, round_status, select_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import CATALOG_MODEL
 

@@ -10,11 +10,11 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import make_audio, write_audio
-from voxcart.augment.banks import Banks
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Split
-from voxcart.datasets.store import Project
-from voxcart.datasets.validate import scan_file
+from voxcart.augment.bank_cache import Banks
+from voxcart.datasets.ingest.validate import scan_file
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Split
 
 SR = 16_000
 

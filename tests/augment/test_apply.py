@@ -10,7 +10,7 @@ import pytest
 
 from tests.augment.conftest import speechy
 from voxcart.augment.apply import augment_audio, reapply
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentError, BankError
 
 PRESETS = ["store-noise", "far-field", "phone", "car", "mild"]

@@ -10,7 +10,8 @@ import pytest
 
 from tests.augment.conftest import exponential_rir, speechy
 from voxcart.augment.apply import augment_audio
-from voxcart.augment.banks import BANK_SR, Bank, Banks, estimate_rt60, folder_bank
+from voxcart.augment.bank_cache import Banks
+from voxcart.augment.banks import BANK_SR, Bank, estimate_rt60, folder_bank
 from voxcart.augment.errors import AugmentError, BankError
 
 

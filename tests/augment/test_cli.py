@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from voxcart.augment.cli import register
-from voxcart.datasets.schema import Clip
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip
 
 
 def _app() -> typer.Typer:

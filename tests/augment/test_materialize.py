@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from tests.augment.conftest import add_clip
 from voxcart.augment.apply import reapply
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.materialize import materialize
 from voxcart.datasets.audio import load_audio
-from voxcart.datasets.revisions import add_revision, current_transcripts
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Split
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision, current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Split
 
 
 def _variants(project: Project) -> list[Clip]:

@@ -9,7 +9,7 @@ import pytest
 from torch.utils.data import DataLoader, Dataset
 
 from tests.augment.conftest import speechy
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.online import OnTheFlyAugment, clip_key_hash
 

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from voxcart.augment.banks import Banks
+from voxcart.augment.bank_cache import Banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.materialize import materialize
 from voxcart.augment.preview import N_MELS, preview
-from voxcart.datasets.schema import Clip
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip
 
 
 def test_preview_returns_both_versions_and_spectrograms(

@@ -9,8 +9,8 @@ import soundfile as sf
 from sqlalchemy.orm import Session
 
 from tests.conftest import write_audio
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Split
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Split
 
 
 def add_recording(

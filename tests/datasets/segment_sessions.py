@@ -16,9 +16,9 @@ import numpy as np
 import soundfile as sf
 
 from voxcart.datasets.audio import resample
-from voxcart.datasets.schema import Clip, Recording
-from voxcart.datasets.store import Project
-from voxcart.datasets.synth import Voice, synthesize
+from voxcart.datasets.demo.synth import Voice, synthesize
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording
 
 SR = 16_000
 QUERIES = (

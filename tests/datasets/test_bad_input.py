@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from voxcart.datasets.errors import ManifestError
-from voxcart.datasets.ingest import ImportReport, import_source
-from voxcart.datasets.schema import Clip, Recording, Revision
-from voxcart.datasets.store import Project
+from voxcart.datasets.ingest.engine import ImportReport, import_source
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording, Revision
 
 
 def _reasons(report: ImportReport) -> dict[str, str]:

@@ -9,19 +9,20 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from voxcart.datasets.catalog import import_catalog, load_vocabulary
-from voxcart.datasets.catalog_read import derive_sku, read_catalog
-from voxcart.datasets.catalog_vocab import (
+from voxcart.datasets.catalog.read import derive_sku, read_catalog
+from voxcart.datasets.catalog.store import import_catalog, load_vocabulary
+from voxcart.datasets.catalog.vocab import (
     EntityVocabulary,
     ProductText,
     derive_terms,
     title_terms,
 )
-from voxcart.datasets.cli import build_app
 from voxcart.datasets.errors import CatalogError
-from voxcart.datasets.normalize import normalize, to_written
-from voxcart.datasets.schema import Catalog, CatalogTerm, Product
-from voxcart.datasets.store import Project, init_project
+from voxcart.datasets.store.project import Project, init_project
+from voxcart.datasets.store.schema import Catalog, CatalogTerm, Product
+from voxcart.datasets.text.normalize import normalize
+from voxcart.datasets.text.written_form import to_written
+from voxcart.labeler.cli.root import build_app
 
 CSV = """title,brand,category,price,sku,color,size
 Sony WH-1000XM5 Wireless Noise Canceling Headphones,Sony,Electronics > Headphones,$349.99,S1,Black,

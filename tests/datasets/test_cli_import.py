@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tests.conftest import write_audio
-from voxcart.datasets.cli import build_app
 from voxcart.datasets.errors import ManifestError
+from voxcart.labeler.cli.root import build_app
 
 runner = CliRunner()
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.datasets.segment_sessions import SR, build_session
-from voxcart.datasets.cli import build_app
-from voxcart.datasets.schema import Clip
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip
+from voxcart.labeler.cli.root import build_app
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from voxcart.datasets.cli import build_app
+from voxcart.labeler.cli.root import build_app
 
 runner = CliRunner()
 
@@ -36,7 +36,7 @@ def test_failures_are_one_line_with_nonzero_exit(tmp_path: Path) -> None:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "voxcart.datasets.cli", "stats", "-p", str(tmp_path)],
+        [sys.executable, "-m", "voxcart.labeler.cli", "stats", "-p", str(tmp_path)],
         capture_output=True,
         text=True,
     )

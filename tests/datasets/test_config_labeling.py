@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from voxcart.datasets.config import CONFIG_NAME, LabelingConfig, ProjectConfig, load_config
 from voxcart.datasets.errors import ConfigError
-from voxcart.datasets.store import init_project, open_project
+from voxcart.datasets.store.config import CONFIG_NAME, LabelingConfig, ProjectConfig, load_config
+from voxcart.datasets.store.project import init_project, open_project
 
 
 def test_default_is_no_double_annotation() -> None:

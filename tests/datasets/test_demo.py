@@ -16,14 +16,13 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.conftest import write_audio
-from voxcart.datasets.cli import build_app
-from voxcart.datasets.demo import REFERENCE_SOURCE, DemoSummary, build_demo
-from voxcart.datasets.demo_catalog import CSV_COLUMNS, demo_products, write_demo_catalog
-from voxcart.datasets.demo_queries import generate_queries
+from voxcart.datasets.demo.build import REFERENCE_SOURCE, DemoSummary, build_demo
+from voxcart.datasets.demo.catalog import CSV_COLUMNS, demo_products, write_demo_catalog
+from voxcart.datasets.demo.queries import generate_queries
 from voxcart.datasets.errors import ProjectError
-from voxcart.datasets.ingest import ImportItem, import_items
-from voxcart.datasets.normalize import normalize
-from voxcart.datasets.schema import (
+from voxcart.datasets.ingest.engine import ImportItem, import_items
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.datasets.store.schema import (
     Catalog,
     Clip,
     ClipReference,
@@ -32,7 +31,8 @@ from voxcart.datasets.schema import (
     Revision,
     Suggestion,
 )
-from voxcart.datasets.store import Project, open_project
+from voxcart.datasets.text.normalize import normalize
+from voxcart.labeler.cli.root import build_app
 
 N_CLIPS = 12
 

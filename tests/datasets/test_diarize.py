@@ -20,18 +20,19 @@ import soundfile as sf
 from sqlalchemy import select
 
 from tests.datasets.segment_sessions import SR, VOICES, add_recording, build_session
-from voxcart.datasets.diarize import (
+from voxcart.datasets.errors import SegmentationError
+from voxcart.datasets.segment.activity import SpeechRegion
+from voxcart.datasets.segment.cut import SegmentConfig, segment_audio
+from voxcart.datasets.segment.diarize import (
     DiarizationConfig,
     Diarizer,
     load_speaker_map,
     scope_speakers,
 )
-from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.schema import Clip
-from voxcart.datasets.segment import SegmentConfig, SpeechRegion, segment_audio
-from voxcart.datasets.segment_store import recording_key, segment_recordings
-from voxcart.datasets.store import Project
-from voxcart.datasets.vad_pyannote import PyannoteVad, load_pyannote_model
+from voxcart.datasets.segment.store import recording_key, segment_recordings
+from voxcart.datasets.segment.vad_pyannote import PyannoteVad, load_pyannote_model
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip
 
 pytest.importorskip("pyannote.audio")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tests.datasets.export_helpers import labelled_project
-from voxcart.datasets.cli import build_app
 from voxcart.datasets.errors import ExportError
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.labeler.cli.root import build_app
 
 runner = CliRunner()
 

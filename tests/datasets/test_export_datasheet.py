@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from tests.datasets.export_helpers import add_clip, add_recording
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.schema import Catalog, CatalogTerm
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Catalog, CatalogTerm
 
 
 def _setup(project: Project, tmp_path: Path, catalog: bool) -> None:

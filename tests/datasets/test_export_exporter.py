@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
-from voxcart.datasets import exporter
 from voxcart.datasets.errors import ExportError
-from voxcart.datasets.export_nemo import NemoWriter
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, DatasetVersion, RevisionStatus
-from voxcart.datasets.store import Project
+from voxcart.datasets.export import exporter
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.nemo import NemoWriter
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, DatasetVersion, RevisionStatus
 
 
 def test_versions_recorded_with_hash_and_locks(project: Project, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import soundfile as sf
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.store.project import Project
 
 
 def test_audiofolder_layout(project: Project, tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import soundfile as sf
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
-from voxcart.datasets.export_kaldi import SORTED_FILES
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.kaldi_ids import kaldi_id, kaldi_unescape
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.kaldi import SORTED_FILES
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.text.kaldi_ids import kaldi_id, kaldi_unescape
 
 KALDI_FILES = ("wav.scp", "segments", "text", "utt2spk", "spk2utt", "utt2dur")
 

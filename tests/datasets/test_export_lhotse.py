@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.datasets.export_helpers import labelled_project
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.store.project import Project
 
 lhotse = pytest.importorskip("lhotse")
 

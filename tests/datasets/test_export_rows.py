@@ -8,10 +8,10 @@ import pytest
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
 from voxcart.datasets.errors import ExportError
-from voxcart.datasets.export_rows import RowFilter, count_rows, iter_rows, require_splits
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import ModelVersion, RevisionStatus, Suggestion, User
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.rows import RowFilter, count_rows, iter_rows, require_splits
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import ModelVersion, RevisionStatus, Suggestion, User
 
 
 def _uids(project: Project, flt: RowFilter, **kwargs: object) -> list[str]:

@@ -10,9 +10,9 @@ import pytest
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
 from voxcart.datasets.atomic import csv_unescape_cell
-from voxcart.datasets.export_table import BASE_COLUMNS
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.store import Project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.table import BASE_COLUMNS
+from voxcart.datasets.store.project import Project
 
 
 def test_csv_escapes_formulas_reversibly(project: Project, tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_parquet_keeps_exact_text_and_types(project: Project, tmp_path: Path) ->
 def test_parquet_writes_row_groups(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voxcart.datasets import export_table
+    from voxcart.datasets.export import table as export_table
 
     with project.session() as session:
         rec = add_recording(session, tmp_path / "audio" / "g.wav", 3.0, seed=6)

@@ -12,12 +12,12 @@ import soundfile as sf
 from sqlalchemy import func, select
 
 from tests.conftest import write_audio
-from voxcart.datasets import ingest
 from voxcart.datasets.errors import ManifestError
-from voxcart.datasets.ingest import ImportItem, Rejection, import_items, import_source
-from voxcart.datasets.revisions import current_transcripts
-from voxcart.datasets.schema import Clip, Recording, Revision, RevisionStatus
-from voxcart.datasets.store import Project
+from voxcart.datasets.ingest import engine as ingest
+from voxcart.datasets.ingest.engine import ImportItem, Rejection, import_items, import_source
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus
 
 
 def _count(project: Project, table: type) -> int:

@@ -6,14 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voxcart.datasets.normalize import (
-    normalize,
-    number_to_words,
-    to_written,
-    tokens,
-    words_to_number,
-)
-from voxcart.datasets.numbers import ordinal_to_words
+from voxcart.datasets.text.normalize import normalize, number_to_words, tokens, words_to_number
+from voxcart.datasets.text.numbers import ordinal_to_words
+from voxcart.datasets.text.written_form import to_written
 
 CASES: dict[str, list[tuple[str, str]]] = {
     "case_punctuation": [

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
-from voxcart.datasets.paths import resolve_safe
+from voxcart.datasets.sources.paths import resolve_safe
 
 
 def test_relative_path_resolves_against_the_manifest_folder(tmp_path: Path) -> None:

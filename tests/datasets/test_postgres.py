@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from voxcart.datasets.migrate import current_revision, head_revision
-from voxcart.datasets.revisions import add_revision, current_transcripts
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus
 from voxcart.datasets.splits import assign_splits
-from voxcart.datasets.stats import project_stats
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.migrate import current_revision, head_revision
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision, current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus
+from voxcart.datasets.store.stats import project_stats
 
 
 def test_store_flows_on_postgresql(pg_project: Project) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.datasets.export_helpers import add_clip, add_recording
-from voxcart.datasets.exporter import export_dataset
-from voxcart.datasets.ingest import import_source
-from voxcart.datasets.normalize import normalize
-from voxcart.datasets.revisions import current_transcripts
-from voxcart.datasets.schema import Clip
-from voxcart.datasets.store import Project, init_project
+from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.ingest.engine import import_source
+from voxcart.datasets.store.project import Project, init_project
+from voxcart.datasets.store.revisions import current_transcripts
+from voxcart.datasets.store.schema import Clip
+from voxcart.datasets.text.normalize import normalize
 
 RECORDING_SECONDS = 3.0
 SPLITS = ("train", "dev", "test")

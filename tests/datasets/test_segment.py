@@ -11,16 +11,15 @@ from hypothesis import strategies as st
 
 from tests.datasets.segment_sessions import boundary_errors, build_session, pink_noise
 from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.segment import (
+from voxcart.datasets.segment.activity import SpeechRegion, frame_energy_db
+from voxcart.datasets.segment.cut import (
     SegmentConfig,
-    SpeechRegion,
     build_clips,
-    frame_energy_db,
     label_clips,
     make_detector,
     segment_audio,
 )
-from voxcart.datasets.vad_energy import EnergyVad
+from voxcart.datasets.segment.vad_energy import EnergyVad
 
 CONFIG = SegmentConfig(min_clip_s=0.3, max_clip_s=6.0, pad_s=0.2, merge_gap_s=0.4)
 

@@ -20,8 +20,8 @@ from tests.datasets.segment_sessions import (
 )
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.segment import SegmentConfig, segment_audio
-from voxcart.datasets.vad_silero import SileroVad
+from voxcart.datasets.segment.cut import SegmentConfig, segment_audio
+from voxcart.datasets.segment.vad_silero import SileroVad
 
 TOLERANCE_S = 0.25
 

@@ -14,16 +14,16 @@ from typer.testing import CliRunner
 from tests.datasets.segment_sessions import SR, Session, add_recording, build_session
 from voxcart.datasets.cli import segment_cmd
 from voxcart.datasets.errors import SegmentationError
-from voxcart.datasets.revisions import add_revision, current_transcripts
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus
-from voxcart.datasets.segment import SegmentConfig
-from voxcart.datasets.segment_store import (
+from voxcart.datasets.segment.cut import SegmentConfig
+from voxcart.datasets.segment.store import (
     nudge_clip,
     recording_key,
     segment_recordings,
     select_recordings,
 )
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision, current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus
 
 ENERGY = SegmentConfig(method="energy")
 

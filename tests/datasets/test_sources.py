@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import write_audio
 from voxcart.datasets.errors import ManifestError
-from voxcart.datasets.sources import count_items, detect_format, iter_source
-from voxcart.datasets.sources_common import ImportItem, Rejection, SourceContext
-from voxcart.datasets.sources_kaldi import SortedTable
+from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
+from voxcart.datasets.sources.detect import count_items, detect_format, iter_source
+from voxcart.datasets.sources.kaldi import SortedTable
 
 CTX = SourceContext()
 

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from voxcart.datasets.config import SplitConfig
-from voxcart.datasets.schema import Clip, Recording, Split
 from voxcart.datasets.splits import assign_splits, group_key, split_for
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.config import SplitConfig
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording, Split
 
 keys = st.text(min_size=1, max_size=30)
 
@@ -64,7 +64,7 @@ def _populate(project: Project, speakers: int, per_speaker: int) -> None:
 @given(seed=st.integers(0, 10_000))
 @settings(max_examples=8, deadline=None)
 def test_assigned_splits_are_speaker_disjoint_and_reproducible(tmp_path_factory, seed: int) -> None:
-    from voxcart.datasets.store import init_project
+    from voxcart.datasets.store.project import init_project
 
     project = init_project(tmp_path_factory.mktemp("p"))
     _populate(project, speakers=12, per_speaker=3)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Catalog, CatalogTerm, Clip, Recording, RevisionStatus, Split
-from voxcart.datasets.stats import project_stats
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import (
+    Catalog,
+    CatalogTerm,
+    Clip,
+    Recording,
+    RevisionStatus,
+    Split,
+)
+from voxcart.datasets.store.stats import project_stats
 
 
 def _fill(project: Project) -> None:

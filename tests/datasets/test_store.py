@@ -10,12 +10,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
-from voxcart.datasets.config import CONFIG_NAME, ProjectConfig, load_config
 from voxcart.datasets.errors import ConfigError, ProjectError
-from voxcart.datasets.migrate import current_revision, head_revision
-from voxcart.datasets.revisions import add_revision, current_transcripts, history
-from voxcart.datasets.schema import Base, Clip, Recording, RevisionStatus
-from voxcart.datasets.store import Project, init_project, open_project
+from voxcart.datasets.store.config import CONFIG_NAME, ProjectConfig, load_config
+from voxcart.datasets.store.migrate import current_revision, head_revision
+from voxcart.datasets.store.project import Project, init_project, open_project
+from voxcart.datasets.store.revisions import add_revision, current_transcripts, history
+from voxcart.datasets.store.schema import Base, Clip, Recording, RevisionStatus
 
 
 def _clip(project: Project, uid: str = "c1") -> int:
@@ -119,7 +119,7 @@ def test_migration_matches_models(project: Project) -> None:
 
 def test_upgrade_cancels_duplicate_open_tasks_before_forbidding_them(project: Project) -> None:
     from tests.labeler.helpers import make_clips
-    from voxcart.datasets.migrate import upgrade
+    from voxcart.datasets.store.migrate import upgrade
 
     (clip,) = make_clips(project, 1)
     with project.engine.begin() as conn:

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voxcart.datasets.errors import SynthesisError
-from voxcart.datasets.synth import (
+from voxcart.datasets.demo.synth import (
     MAX_DATA_PATH_BYTES,
     Voice,
     available_voices,
     short_data_path,
     synthesize,
 )
+from voxcart.datasets.errors import SynthesisError
 
 SENTENCE = "show me sony wireless earbuds under fifty dollars"
 US = Voice("en-us", "en-US", rate_wpm=175, pitch=50)

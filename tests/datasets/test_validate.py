@@ -9,9 +9,9 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import make_audio, write_audio
-from voxcart.datasets.config import ValidationConfig
 from voxcart.datasets.errors import AudioError
-from voxcart.datasets.validate import check_size, check_span, scan_file
+from voxcart.datasets.ingest.validate import check_size, check_span, scan_file
+from voxcart.datasets.store.config import ValidationConfig
 
 CONFIG = ValidationConfig()
 

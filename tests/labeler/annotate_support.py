@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from voxcart.datasets.schema import Catalog, CatalogTerm, Suggestion
-from voxcart.datasets.store import Project
-from voxcart.labeler.queue import enqueue
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.queue import enqueue
+from voxcart.datasets.store.schema import Catalog, CatalogTerm, Suggestion
 from voxcart.model.versions import register_model
 
 
@@ -31,7 +31,7 @@ def add_suggestion(
     """A suggestion of `model` (registered on first use) with these words and confidences."""
     from sqlalchemy import select
 
-    from voxcart.datasets.schema import ModelVersion
+    from voxcart.datasets.store.schema import ModelVersion
 
     with project.session() as session:
         row = session.scalar(select(ModelVersion).where(ModelVersion.name == model))

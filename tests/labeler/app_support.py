@@ -8,11 +8,11 @@ from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import write_audio
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Role, Split
-from voxcart.datasets.store import Project
-from voxcart.labeler import auth
-from voxcart.labeler.app_cli import APP_SCRIPT
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Role, Split
+from voxcart.labeler.accounts import auth
+from voxcart.labeler.cli.app_cmd import APP_SCRIPT
 
 PASSWORDS = {role: f"pw-{role.value}-12345" for role in Role}
 TIMEOUT_S = 30

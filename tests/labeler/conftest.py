@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from voxcart.labeler import auth
+from voxcart.labeler.accounts import auth
 
 _LIGHT = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 

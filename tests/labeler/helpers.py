@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from voxcart.datasets.schema import Clip, Recording, Role, User
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording, Role, User
 
 
 def make_clips(project: Project, n: int, duration_s: float = 2.0, tag: str = "t") -> list[int]:

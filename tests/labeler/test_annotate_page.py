@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 from tests.labeler.annotate_support import add_catalog, add_suggestion, queue
 from tests.labeler.app_support import make_accounts, make_audio_clips, page, texts
 from tests.labeler.helpers import make_user
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Revision, RevisionStatus, Role, Task, TaskState, User
-from voxcart.datasets.store import Project
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Revision, RevisionStatus, Role, Task, TaskState, User
 from voxcart.labeler.pages import annotate as annotate_page
 
 GOOD = [("show", 0.95), ("me", 0.9), ("sony", 0.4), ("headphones", 0.85)]

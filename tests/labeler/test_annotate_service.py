@@ -14,18 +14,23 @@ from sqlalchemy import func, select
 from tests.labeler.annotate_support import add_catalog, add_suggestion, queue
 from tests.labeler.app_support import annotate, make_accounts, make_audio_clips
 from tests.labeler.helpers import make_user
-from voxcart.datasets.schema import Clip, Recording, Revision, RevisionStatus, Task, TaskState
-from voxcart.datasets.store import Project
-from voxcart.labeler import clip_media
-from voxcart.labeler.annotate_service import (
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus, Task, TaskState
+from voxcart.labeler.errors import StaleEditError, SubmitError
+from voxcart.labeler.services import clip_media
+from voxcart.labeler.services.annotate import (
     AnnotateConfig,
     annotator_counters,
     next_item,
     retype_mode,
 )
-from voxcart.labeler.editor_events import EditorAction, EditorEvent, apply_event, parse_event
-from voxcart.labeler.errors import StaleEditError, SubmitError
-from voxcart.labeler.oov import known_words, oov_flags
+from voxcart.labeler.services.editor_events import (
+    EditorAction,
+    EditorEvent,
+    apply_event,
+    parse_event,
+)
+from voxcart.labeler.services.oov import known_words, oov_flags
 
 TERMS = [("brand", "sony"), ("product_type", "headphones"), ("model", "instax mini twelve")]
 GOOD = [("show", 0.95), ("me", 0.9), ("sony", 0.4), ("headphones", 0.85)]

@@ -11,9 +11,9 @@ from tests.labeler.app_support import (
     page,
     texts,
 )
-from voxcart.datasets.schema import Role, User
-from voxcart.labeler.app_context import PAGE_ROLES
-from voxcart.labeler.app_main import pages_for
+from voxcart.datasets.store.schema import Role, User
+from voxcart.labeler.app.context import PAGE_ROLES
+from voxcart.labeler.app.main import pages_for
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.labeler.app_support import annotate, make_accounts, make_audio_clips, page, texts
-from voxcart.datasets.schema import ModelVersion, Revision, RevisionStatus, Suggestion
+from voxcart.datasets.store.schema import ModelVersion, Revision, RevisionStatus, Suggestion
 
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 
@@ -178,7 +178,7 @@ def test_export_page_reports_exporter_errors(env, project):
 
 
 def test_rounds_page_lists_models_and_starts_an_lm_job(env, project):
-    from voxcart.labeler import jobs
+    from voxcart.labeler.services import jobs
 
     acc, *_ = env
     at = page("rounds", acc.lead).run()
@@ -218,8 +218,8 @@ def test_home_counts_each_annotators_work(env, project):
 
 def test_rounds_page_selects_the_next_batch_and_shows_the_simulation(env, project):
     from tests.model.test_al_curves import _points
-    from voxcart.model.al_curves import write_outputs
-    from voxcart.model.al_simulate import SimulationConfig
+    from voxcart.model.al.curves import write_outputs
+    from voxcart.model.al.sim_config import SimulationConfig
 
     acc, *_ = env
     at = page("rounds", acc.lead).run()

@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from tests.labeler.helpers import make_clips
 from voxcart.datasets.errors import ProjectError
-from voxcart.datasets.schema import ClipReference, Role
-from voxcart.labeler import app_cli, auth, jobs
-from voxcart.labeler.demo_users import DEMO_ACCOUNTS, ensure_demo_users
-from voxcart.labeler.export_bundle import zip_folder
+from voxcart.datasets.store.schema import ClipReference, Role
+from voxcart.labeler.accounts import auth
+from voxcart.labeler.accounts.demo_users import DEMO_ACCOUNTS, ensure_demo_users
+from voxcart.labeler.cli import app_cmd as app_cli
+from voxcart.labeler.services import jobs
+from voxcart.labeler.services.export_bundle import zip_folder
 
 
 def test_demo_users_only_in_demo_projects(project):

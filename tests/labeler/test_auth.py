@@ -6,10 +6,16 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from voxcart.datasets.schema import Role, User
-from voxcart.datasets.store import Project
-from voxcart.labeler import auth
-from voxcart.labeler.auth import authenticate, create_user, list_users, require_role, set_password
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import Role, User
+from voxcart.labeler.accounts import auth
+from voxcart.labeler.accounts.auth import (
+    authenticate,
+    create_user,
+    list_users,
+    require_role,
+    set_password,
+)
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDenied
 
 

@@ -7,12 +7,14 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.labeler.app_support import make_accounts, page, texts
-from voxcart.datasets.revisions import add_revision, current_transcripts
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Role, Task, TaskState
-from voxcart.datasets.segment_store import SUPERSEDED_TAG
-from voxcart.datasets.store import Project
-from voxcart.labeler import auth, boundaries, queue
+from voxcart.datasets.segment.store import SUPERSEDED_TAG
+from voxcart.datasets.store import queue
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision, current_transcripts
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Role, Task, TaskState
+from voxcart.labeler.accounts import auth
 from voxcart.labeler.errors import PermissionDeniedError
+from voxcart.labeler.services import boundaries
 
 SR = 16_000
 REC_S = 6.0

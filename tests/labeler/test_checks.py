@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voxcart.labeler.checks import CheckConfig, WarningCode, check_transcript
+from voxcart.labeler.services.checks import CheckConfig, WarningCode, check_transcript
 
 
 def _codes(text: str, duration_s: float = 2.0, **kwargs: object) -> list[WarningCode]:

@@ -9,9 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from voxcart.datasets.store import Project, open_project
-from voxcart.labeler import cli
-from voxcart.labeler.auth import authenticate
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.labeler.accounts.auth import authenticate
+from voxcart.labeler.cli import user_cmd as cli
 from voxcart.labeler.errors import AccountError
 
 

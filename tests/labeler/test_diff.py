@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voxcart.labeler.diff import DiffOp, OpKind, render_html, word_diff
+from voxcart.labeler.services.diff import DiffOp, OpKind, render_html, word_diff
 
 
 def test_ops_read_from_suggestion_to_edit() -> None:

@@ -13,15 +13,15 @@ from sqlalchemy import select
 from tests.labeler.annotate_support import add_suggestion
 from tests.labeler.app_support import annotate, make_accounts, make_audio_clips, page
 from tests.labeler.helpers import make_clips, make_users
-from voxcart.datasets.config import LabelingConfig, ProjectConfig
-from voxcart.datasets.revisions import current_transcripts
-from voxcart.datasets.schema import Clip, RevisionStatus, Task, TaskState, utcnow
-from voxcart.datasets.store import Project, init_project
-from voxcart.labeler import double_annotation, review
-from voxcart.labeler.annotate_service import lease_for, next_item
-from voxcart.labeler.editor_events import apply_event, parse_event
-from voxcart.labeler.queue import SECOND_PASS_KIND, enqueue, lease_next
-from voxcart.labeler.submit import SUBMIT_SOURCE, submit
+from voxcart.datasets.store.config import LabelingConfig, ProjectConfig
+from voxcart.datasets.store.project import Project, init_project
+from voxcart.datasets.store.queue import SECOND_PASS_KIND, enqueue, lease_next
+from voxcart.datasets.store.revisions import current_transcripts
+from voxcart.datasets.store.schema import Clip, RevisionStatus, Task, TaskState, utcnow
+from voxcart.labeler.services import double_annotation, review
+from voxcart.labeler.services.annotate import lease_for, next_item
+from voxcart.labeler.services.editor_events import apply_event, parse_event
+from voxcart.labeler.services.submit import SUBMIT_SOURCE, submit
 
 WORDS = [("sony", 0.9), ("wireless", 0.9), ("earbuds", 0.9)]
 

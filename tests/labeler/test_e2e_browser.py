@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import REPO_ROOT
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.schema import Clip, Revision, RevisionStatus, Suggestion
-from voxcart.datasets.store import Project, open_project
-from voxcart.labeler.auth import create_user
-from voxcart.labeler.queue import enqueue
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.datasets.store.queue import enqueue
+from voxcart.datasets.store.schema import Clip, Revision, RevisionStatus, Suggestion
+from voxcart.labeler.accounts.auth import create_user
 from voxcart.model.versions import ensure_generic_model
 
 pytestmark = pytest.mark.browser

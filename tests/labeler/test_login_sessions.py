@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.labeler.app_support import make_accounts
-from voxcart.datasets.schema import LoginSession, User, utcnow
-from voxcart.labeler import login_sessions
+from voxcart.datasets.store.schema import LoginSession, User, utcnow
+from voxcart.labeler.accounts import login_sessions
 
 
 def test_token_lifecycle(project):

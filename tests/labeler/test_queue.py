@@ -11,10 +11,9 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from tests.labeler.helpers import make_clips, make_users
-from voxcart.datasets.schema import Task, TaskState
-from voxcart.datasets.store import Project, make_engine
-from voxcart.labeler.errors import LeaseLostError, QueueError
-from voxcart.labeler.queue import (
+from voxcart.datasets.errors import LeaseLostError, QueueError
+from voxcart.datasets.store.project import Project, make_engine
+from voxcart.datasets.store.queue import (
     cancel,
     current_leases,
     enqueue,
@@ -23,6 +22,7 @@ from voxcart.labeler.queue import (
     release,
     renew,
 )
+from voxcart.datasets.store.schema import Task, TaskState
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from voxcart.datasets.cli import build_app
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, ModelVersion, Recording, RevisionStatus, Suggestion, Task
-from voxcart.datasets.store import Project
-from voxcart.labeler.queue_fill import fill_queue
-from voxcart.model.clip_filter import parse_where
+from voxcart.datasets.store.clip_filter import parse_where
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import (
+    Clip,
+    ModelVersion,
+    Recording,
+    RevisionStatus,
+    Suggestion,
+    Task,
+)
+from voxcart.labeler.cli.root import build_app
+from voxcart.labeler.services.queue_fill import fill_queue
 
 
 def _clips(project: Project) -> list[int]:

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from tests.labeler.app_support import annotate, make_accounts
 from tests.labeler.helpers import make_clips
-from voxcart.datasets.schema import Revision, RevisionStatus, Task, TaskState
-from voxcart.labeler import review
+from voxcart.datasets.store.schema import Revision, RevisionStatus, Task, TaskState
 from voxcart.labeler.errors import PermissionDeniedError, StaleEditError, SubmitError
+from voxcart.labeler.services import review
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from tests.labeler.helpers import make_clips, make_users
-from voxcart.datasets.revisions import history
-from voxcart.datasets.schema import (
+from voxcart.datasets.errors import QueueError
+from voxcart.datasets.store.project import Project, make_engine
+from voxcart.datasets.store.queue import enqueue, lease_next
+from voxcart.datasets.store.revisions import history
+from voxcart.datasets.store.schema import (
     ModelVersion,
     Revision,
     RevisionStatus,
@@ -19,11 +22,9 @@ from voxcart.datasets.schema import (
     Task,
     TaskState,
 )
-from voxcart.datasets.store import Project, make_engine
-from voxcart.labeler.checks import WarningCode
-from voxcart.labeler.errors import NothingToUndoError, QueueError, StaleEditError, SubmitError
-from voxcart.labeler.queue import enqueue, lease_next
-from voxcart.labeler.submit import SkipReason, current, skip, submit, undo_last
+from voxcart.labeler.errors import NothingToUndoError, StaleEditError, SubmitError
+from voxcart.labeler.services.checks import WarningCode
+from voxcart.labeler.services.submit import SkipReason, current, skip, submit, undo_last
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import typer
 
-from voxcart.model.al_candidates import ClipCandidate, NBestScore, WordConfidence
-from voxcart.model.al_cli import register
+from voxcart.model.al.candidates import ClipCandidate, NBestScore, WordConfidence
+from voxcart.model.cli.al_cmd import register
 
 
 def candidate(

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from voxcart.datasets.audio import resample
-from voxcart.datasets.catalog import import_catalog
-from voxcart.datasets.demo_catalog import demo_products
-from voxcart.datasets.store import Project, init_project
-from voxcart.model.lm_build import LmBuildReport, build_catalog_lm
+from voxcart.datasets.catalog.store import import_catalog
+from voxcart.datasets.demo.catalog import demo_products
+from voxcart.datasets.store.project import Project, init_project
+from voxcart.model.lm.build import LmBuildReport, build_catalog_lm
 
 SR = 16_000
 # A slice of the demo catalog: enough brands and types for the test queries, small enough
@@ -46,7 +46,7 @@ def write_small_catalog(path: Path) -> Path:
 
 def speak(text: str, rate_wpm: int = 160, seed: int = 0) -> np.ndarray:
     """Synthesize `text` at 16 kHz with 0.3 s of faint noise before and after."""
-    from voxcart.datasets.synth import Voice, synthesize
+    from voxcart.datasets.demo.synth import Voice, synthesize
 
     audio, sr = synthesize(text, Voice("en-us", "en-US", rate_wpm=rate_wpm))
     speech = resample(audio, sr, SR)

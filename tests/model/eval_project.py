@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.store import Project, open_project
-from voxcart.model.evaluate import evaluate
-from voxcart.model.lm_build import LmBuildConfig, build_catalog_lm
-from voxcart.model.lm_corpus import CorpusConfig
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.model.eval.evaluate import evaluate
+from voxcart.model.lm.build import LmBuildConfig, build_catalog_lm
+from voxcart.model.lm.corpus import CorpusConfig
 
 N_CLIPS = 5
 MODEL = "sphinx-catalog-v1"

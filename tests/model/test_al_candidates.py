@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, ModelVersion, Recording, RevisionStatus, Suggestion
-from voxcart.datasets.store import Project
-from voxcart.model.al_candidates import load_candidates
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, ModelVersion, Recording, RevisionStatus, Suggestion
+from voxcart.model.al.candidates import load_candidates
 from voxcart.model.errors import ModelError
 
 WORDS = [

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from voxcart.model.al_curves import label_efficiency, mean_curves, minutes_to_reach, write_outputs
-from voxcart.model.al_simulate import CurvePoint, SimulationConfig
+from voxcart.model.al.curves import label_efficiency, mean_curves, minutes_to_reach, write_outputs
+from voxcart.model.al.sim_config import CurvePoint, SimulationConfig
 
 
 def _run(strategy: str, seed: int, wers: list[float], minutes_per_round: float = 1.0):

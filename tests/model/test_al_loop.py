@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
 from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
-from voxcart.datasets.schema import (
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.schema import (
     ALRound,
     Clip,
     ClipReference,
@@ -22,14 +23,13 @@ from voxcart.datasets.schema import (
     Task,
     TaskState,
 )
-from voxcart.datasets.store import Project
-from voxcart.model.al_loop import LoopOptions, labels_ready, run_rounds
-from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
-from voxcart.model.al_pseudo import confident_suggestions
-from voxcart.model.al_rounds import round_status, select_round
-from voxcart.model.al_train import labelled_seconds, train_round
+from voxcart.model.al.loop import LoopOptions, labels_ready, run_rounds
+from voxcart.model.al.oracle import ORACLE_SOURCE, annotate_round
+from voxcart.model.al.pseudo import confident_suggestions
+from voxcart.model.al.rounds import round_status, select_round
+from voxcart.model.al.train import labelled_seconds, train_round
 from voxcart.model.errors import ModelError
-from voxcart.model.lm_corpus import accepted_transcripts
+from voxcart.model.lm.corpus import accepted_transcripts
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
 from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import (
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.queue import complete
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import (
     ALRound,
     Clip,
     ModelVersion,
@@ -23,10 +25,8 @@ from voxcart.datasets.schema import (
     Task,
     TaskState,
 )
-from voxcart.datasets.store import Project
-from voxcart.labeler.queue import complete
-from voxcart.model.al_rounds import round_status, select_round
-from voxcart.model.al_train import train_round
+from voxcart.model.al.rounds import round_status, select_round
+from voxcart.model.al.train import train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import register_model
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.model.al_fixtures import candidate
-from voxcart.datasets.catalog_vocab import EntityVocabulary
-from voxcart.model.al_scorers import SCORER_NAMES, least_confidence, make_scorer, text_wer
+from voxcart.datasets.catalog.vocab import EntityVocabulary
+from voxcart.model.al.scorers import SCORER_NAMES, least_confidence, make_scorer, text_wer
 from voxcart.model.errors import ModelError
 
 VOCAB = EntityVocabulary(brands=frozenset({"sony"}), product_types=frozenset({"headphones"}))

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.model.al_fixtures import candidate
-from voxcart.model.al_candidates import ClipCandidate
-from voxcart.model.al_scorers import make_scorer
-from voxcart.model.al_select import Budget, parse_budget, select
+from voxcart.model.al.candidates import ClipCandidate
+from voxcart.model.al.scorers import make_scorer
+from voxcart.model.al.select import Budget, parse_budget, select
 from voxcart.model.errors import ModelError
 
 LC = make_scorer("least-confidence")

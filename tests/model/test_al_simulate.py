@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
 from voxcart.datasets.cli.options import comma_list
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.schema import Clip, ModelVersion, Revision, Split
-from voxcart.datasets.store import open_project
-from voxcart.model.al_simulate import SimulationConfig, simulate
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import Clip, ModelVersion, Revision, Split
+from voxcart.model.al.sim_config import SimulationConfig
+from voxcart.model.al.simulate import simulate
 from voxcart.model.errors import ModelError
-from voxcart.model.evaluate import evaluate
-from voxcart.model.lm_build import build_catalog_lm
+from voxcart.model.eval.evaluate import evaluate
+from voxcart.model.lm.build import build_catalog_lm
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_heldout_is_dev_and_test_together(sim_root, tmp_path):
 def test_cli_refuses_a_project_without_references(tmp_path):
     runner = CliRunner()
     project = tmp_path / "empty"
-    from voxcart.datasets.store import init_project
+    from voxcart.datasets.store.project import init_project
 
     init_project(project).close()
     result = runner.invoke(al_app(), ["al", "simulate", "-p", str(project), "--rounds", "1"])

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.model.train_project import TINY_MODEL, copy_project, shared_labelled_demo
-from voxcart.datasets.schema import ALRound, Clip, ModelVersion, Revision, Split, Suggestion
-from voxcart.datasets.store import Project, open_project
-from voxcart.model.al_oracle import ORACLE_SOURCE, annotate_round
-from voxcart.model.al_rounds import select_round
-from voxcart.model.al_train import ctc_round_name, train_round
-from voxcart.model.clip_filter import ClipFilter
+from voxcart.datasets.store.clip_filter import ClipFilter
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.datasets.store.schema import ALRound, Clip, ModelVersion, Revision, Split, Suggestion
+from voxcart.model.al.oracle import ORACLE_SOURCE, annotate_round
+from voxcart.model.al.rounds import select_round
+from voxcart.model.al.train import ctc_round_name, train_round
 from voxcart.model.suggest import suggest
-from voxcart.model.train_config import TrainConfig
-from voxcart.model.trainer import train
+from voxcart.model.train.config import TrainConfig
+from voxcart.model.train.loop import train
 
 TINY = TrainConfig(
     max_steps=2, max_batch_seconds=30.0, eval_every=0, save_every=2, log_every=1, model=TINY_MODEL

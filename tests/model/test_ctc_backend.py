@@ -23,15 +23,15 @@ from tests.model.ctc_fixtures import (
     tiny_checkpoint,
 )
 from voxcart.datasets.audio import write_wav
-from voxcart.datasets.ingest import ImportItem, import_items
-from voxcart.datasets.schema import ModelVersion, Suggestion
-from voxcart.model import cli as model_cli
-from voxcart.model import model_cli as registry_cli
-from voxcart.model.backend import ModelSpec, create_backend
-from voxcart.model.ctc_backend import CtcBackend
-from voxcart.model.ctc_models import register_ctc_model
+from voxcart.datasets.ingest.engine import ImportItem, import_items
+from voxcart.datasets.store.schema import ModelVersion, Suggestion
+from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.backends.ctc import CtcBackend
+from voxcart.model.backends.ctc_models import register_ctc_model
+from voxcart.model.backends.hypothesis import Hypothesis, hypothesis_from_row
+from voxcart.model.cli import model_cmd as registry_cli
+from voxcart.model.cli import suggest_cmd as model_cli
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.hypothesis import Hypothesis, hypothesis_from_row
 from voxcart.model.suggest import suggest
 
 F = 0.02  # seconds per output frame of the tiny models

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voxcart.model.batching import bucket_batches, padding_fraction, restore_order
+from voxcart.model.train.batching import bucket_batches, padding_fraction, restore_order
 
 durations_st = st.lists(st.floats(0.0, 30.0, allow_nan=False), min_size=0, max_size=60)
 

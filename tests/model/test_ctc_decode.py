@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voxcart.model.ctc_align import (
+from voxcart.model.backends.ctc_align import (
     align_span,
     collapse_path,
     force_align,
@@ -13,7 +13,7 @@ from voxcart.model.ctc_align import (
     token_entropy,
     word_confidence,
 )
-from voxcart.model.ctc_decode import CtcDecoder, CtcVocab, DecodeOptions
+from voxcart.model.backends.ctc_decode import CtcDecoder, CtcVocab, DecodeOptions
 from voxcart.model.errors import ModelError
 
 # Model outputs as a wav2vec2 vocab.json orders them: pad (blank), unk, delimiter, letters.

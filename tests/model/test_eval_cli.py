@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.model.eval_project import MODEL, N_CLIPS, OTHER, eval_demo_root
-from voxcart.model import eval_cli
+from voxcart.model.cli import eval_cmd as eval_cli
 
 
 @pytest.fixture(scope="module")

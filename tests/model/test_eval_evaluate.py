@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.model.eval_project import MODEL, N_CLIPS, OTHER, copy_project, eval_demo_root
-from voxcart.datasets.ingest import ImportItem, import_items
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import (
+from voxcart.datasets.ingest.engine import ImportItem, import_items
+from voxcart.datasets.store.project import Project, init_project, open_project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import (
     Clip,
     ClipReference,
     ModelVersion,
@@ -22,10 +23,9 @@ from voxcart.datasets.schema import (
     Split,
     Suggestion,
 )
-from voxcart.datasets.store import Project, init_project, open_project
 from voxcart.model.errors import ModelError
-from voxcart.model.eval_report import render_markdown, write_report
-from voxcart.model.evaluate import evaluate
+from voxcart.model.eval.evaluate import evaluate
+from voxcart.model.eval.report import render_markdown, write_report
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voxcart.datasets.catalog_vocab import EntityVocabulary
+from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.model.errors import ModelError
-from voxcart.model.eval_report import cell
-from voxcart.model.eval_slices import ClipFacts, check_dimensions, query_type, slice_values
-from voxcart.model.metrics import (
+from voxcart.model.eval.metrics import (
     aggregate,
     char_error_rate,
     find_prices,
     score_clip,
     word_error_rate,
 )
-from voxcart.model.product_search import ProductSearch, product_doc
+from voxcart.model.eval.product_search import ProductSearch, product_doc
+from voxcart.model.eval.report import cell
+from voxcart.model.eval.slices import ClipFacts, check_dimensions, query_type, slice_values
 
 VOCABULARY = EntityVocabulary(
     brands=frozenset({"sony", "bose"}),

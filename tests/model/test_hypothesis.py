@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voxcart.model.hypothesis import (
+from voxcart.model.backends.hypothesis import (
     Hypothesis,
     NBestEntry,
     UtteranceScores,

@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.model.conftest import add_catalog
-from voxcart.datasets.ingest import ImportItem, import_items
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, ClipReference, ModelVersion, RevisionStatus, Split
+from voxcart.datasets.ingest.engine import ImportItem, import_items
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, ClipReference, ModelVersion, RevisionStatus, Split
 from voxcart.model.errors import ModelError
-from voxcart.model.g2p import CMU_PHONES, ipa_to_cmu, pronounce
-from voxcart.model.lm_build import LmBuildConfig, build_catalog_lm
-from voxcart.model.lm_corpus import CorpusConfig, pluralize, template_queries
-from voxcart.model.lm_templates import parse_templates
-from voxcart.model.pron_dict import bundled_dict, read_dict
+from voxcart.model.lm.build import LmBuildConfig, build_catalog_lm
+from voxcart.model.lm.corpus import CorpusConfig, pluralize, template_queries
+from voxcart.model.lm.g2p import CMU_PHONES, ipa_to_cmu, pronounce
+from voxcart.model.lm.pron_dict import bundled_dict, read_dict
+from voxcart.model.lm.templates import parse_templates
 
 
 def _clips(project, tmp_path: Path, n: int) -> list[int]:
@@ -106,7 +106,7 @@ def test_ipa_mapping_drops_stress_and_rejects_unknown_phonemes():
 
 
 def test_templates_are_seeded_and_spoken():
-    from voxcart.model.lm_corpus import ProductFacts
+    from voxcart.model.lm.corpus import ProductFacts
 
     products = [ProductFacts("Sony", ("headphones",), "WH-1000XM5", "black", "", 399.99)]
     config = CorpusConfig(queries_per_product=30, seed=4)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.model.conftest import QUERIES, SR
-from voxcart.model.backend import ASRBackend, ModelSpec, create_backend
+from voxcart.model.backends.base import ASRBackend, ModelSpec, create_backend
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import find_model, to_spec
 

@@ -13,15 +13,16 @@ from typer.testing import CliRunner
 
 from tests.model.conftest import QUERIES, SR, add_catalog, speak
 from voxcart.datasets.audio import write_wav
-from voxcart.datasets.ingest import ImportItem, import_items
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, Recording, RevisionStatus, Suggestion
-from voxcart.datasets.store import Project, init_project
-from voxcart.model import cli
-from voxcart.model.clip_filter import ClipFilter, parse_where
+from voxcart.datasets.errors import ClipFilterError
+from voxcart.datasets.ingest.engine import ImportItem, import_items
+from voxcart.datasets.store.clip_filter import ClipFilter, parse_where
+from voxcart.datasets.store.project import Project, init_project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Suggestion
+from voxcart.model.backends.hypothesis import hypothesis_from_row
+from voxcart.model.cli import suggest_cmd as cli
 from voxcart.model.errors import ModelError
-from voxcart.model.hypothesis import hypothesis_from_row
-from voxcart.model.lm_build import build_catalog_lm
+from voxcart.model.lm.build import build_catalog_lm
 from voxcart.model.suggest import suggest
 
 TEXTS = (*QUERIES, "where is my order")
@@ -143,7 +144,7 @@ def test_where_filters_clips(shop):
     ],
 )
 def test_bad_where_conditions(condition, message):
-    with pytest.raises(ModelError, match=message):
+    with pytest.raises(ClipFilterError, match=message):
         parse_where([condition])
 
 

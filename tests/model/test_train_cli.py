@@ -13,11 +13,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.model.train_project import TINY_MODEL, copy_project, shared_labelled_demo
-from voxcart.datasets.schema import ModelVersion
-from voxcart.datasets.store import open_project
-from voxcart.model.distributed import torchrun_command
-from voxcart.model.train_cli import register
-from voxcart.model.train_config import TrainingError
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import ModelVersion
+from voxcart.model.cli.train_cmd import register
+from voxcart.model.train.config import TrainingError
+from voxcart.model.train.distributed import torchrun_command
 
 
 def _toml(path: Path) -> Path:
@@ -115,7 +115,7 @@ def test_two_process_gloo_ddp_run_registers_one_model(root: Path, tmp_path: Path
 
 
 def test_nproc_forwards_the_parsed_options_to_every_rank() -> None:
-    from voxcart.model.train_cli import forwarded_args
+    from voxcart.model.cli.train_cmd import forwarded_args
 
     options = {"base": "small", "out": "m", "project_dir": Path("p"), "db": None, "lr": 0.001,
                "lora": False, "resume": True, "freeze_feature_encoder": True, "nproc": 2,

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voxcart.model.char_vocab import CharVocab
-from voxcart.model.train_config import (
+from voxcart.model.train.char_vocab import CharVocab
+from voxcart.model.train.config import (
     TrainConfig,
     TrainingError,
     field_help,
     load_train_config,
 )
-from voxcart.model.train_optim import lr_factor
+from voxcart.model.train.optim import lr_factor
 
 
 def test_every_field_has_help_and_defaults_are_valid() -> None:

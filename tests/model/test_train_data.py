@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from tests.model.train_project import copy_project, shared_labelled_demo
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import (
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import (
     Clip,
     ModelVersion,
     RevisionStatus,
     Split,
     Suggestion,
 )
-from voxcart.datasets.store import Project, open_project
-from voxcart.model.char_vocab import CharVocab
-from voxcart.model.train_data import (
+from voxcart.model.train.char_vocab import CharVocab
+from voxcart.model.train.data import (
     ClipDataset,
     CtcCollator,
     TrainClip,
@@ -116,7 +116,7 @@ def test_unreadable_audio_is_reported_and_skipped(demo: Project, tmp_path: Path)
 
 
 def test_augmentation_is_seeded_per_epoch_and_clip(demo: Project) -> None:
-    from voxcart.augment.banks import project_banks
+    from voxcart.augment.bank_cache import project_banks
     from voxcart.augment.online import OnTheFlyAugment
 
     data = select_training_data(demo, max_clip_seconds=20.0)

@@ -13,15 +13,15 @@ import torch
 from sqlalchemy import select
 
 from tests.model.train_project import TINY_MODEL, copy_project, shared_labelled_demo
-from voxcart.datasets.schema import ModelVersion, Revision
-from voxcart.datasets.store import Project, open_project
-from voxcart.model.backend import create_backend
+from voxcart.datasets.store.project import Project, open_project
+from voxcart.datasets.store.schema import ModelVersion, Revision
+from voxcart.model.backends.base import create_backend
 from voxcart.model.errors import ModelError
-from voxcart.model.train_checkpoint import list_checkpoints
-from voxcart.model.train_config import TrainConfig, TrainingError
-from voxcart.model.train_data import ClipDataset, CtcCollator, encode_texts
-from voxcart.model.train_presets import load_base, prepare_model
-from voxcart.model.trainer import TrainResult, train
+from voxcart.model.train.checkpoint import list_checkpoints
+from voxcart.model.train.config import TrainConfig, TrainingError
+from voxcart.model.train.data import ClipDataset, CtcCollator, encode_texts
+from voxcart.model.train.loop import TrainResult, train
+from voxcart.model.train.presets import load_base, prepare_model
 from voxcart.model.versions import to_spec
 
 TINY = TrainConfig(
@@ -66,7 +66,7 @@ def reference_run(
 
 
 def test_loss_decreases_on_a_repeated_batch(demo: Project) -> None:
-    from voxcart.model.train_data import select_training_data
+    from voxcart.model.train.data import select_training_data
 
     data = select_training_data(demo, max_clip_seconds=20.0)
     config = TINY.with_overrides(dropout=0.0, layerdrop=0.0, mask_time_prob=0.0)

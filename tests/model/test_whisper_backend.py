@@ -13,12 +13,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from voxcart.model import cli as model_cli
-from voxcart.model import model_cli as registry_cli
-from voxcart.model.backend import ModelSpec, create_backend
+from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.backends.whisper import WhisperBackend, register_whisper_model
+from voxcart.model.backends.whisper_words import (
+    TokenStep,
+    build_hypothesis,
+    split_words,
+    word_confidence,
+)
+from voxcart.model.cli import model_cmd as registry_cli
+from voxcart.model.cli import suggest_cmd as model_cli
 from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.whisper_backend import WhisperBackend, register_whisper_model
-from voxcart.model.whisper_words import TokenStep, build_hypothesis, split_words, word_confidence
 
 SR = 16_000
 SPECIALS = ("<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>")
@@ -209,7 +214,7 @@ def test_offline_hub_id_names_the_fix(monkeypatch):
 
 def test_model_add_cli_registers_whisper_and_suggest_uses_it(tmp_path, project, tiny):
     from voxcart.datasets.audio import write_wav
-    from voxcart.datasets.ingest import ImportItem, import_items
+    from voxcart.datasets.ingest.engine import ImportItem, import_items
 
     app = typer.Typer()
     registry_cli.register(app)

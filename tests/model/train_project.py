@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from voxcart.datasets.demo import build_demo
-from voxcart.datasets.revisions import add_revision
-from voxcart.datasets.schema import Clip, ClipReference, RevisionStatus, Split
-from voxcart.datasets.store import open_project
+from voxcart.datasets.demo.build import build_demo
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, ClipReference, RevisionStatus, Split
 
 # Shrinks the `small` preset to ~30k parameters so that a step takes a fraction of a second.
 TINY_MODEL: dict[str, Any] = {

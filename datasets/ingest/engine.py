@@ -1,0 +1,315 @@
+"""The streaming import engine: validate each item, deduplicate by content, store in batches.
+
+Every source (folder, CSV/TSV, NeMo, Hugging Face audiofolder, Kaldi, single file) and every
+builder of clips (the demo, segmentation) feeds :func:`import_items`. Items stream through in
+batches of BATCH_SIZE, one transaction each: memory stays flat whatever the source's size, a
+killed import loses at most one batch, and a re-run skips what is stored (all duplicates).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from voxcart.datasets.errors import AudioError, ManifestError, VoxcartError
+from voxcart.datasets.ingest.store import ClipDefaults, ReadyItem, store_batch
+from voxcart.datasets.ingest.validate import AudioScan, check_size, check_span, scan_file
+from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
+from voxcart.datasets.sources.detect import FORMATS, count_items, iter_source
+from voxcart.datasets.store.project import Project
+
+__all__ = [
+    "BATCH_SIZE",
+    "FORMATS",
+    "ImportItem",
+    "ImportReport",
+    "Rejection",
+    "import_items",
+    "import_source",
+]
+
+BATCH_SIZE = 200
+"""Items committed per transaction."""
+MAX_KEPT_REJECTIONS = 1000
+"""Rejections kept on the report object; all of them go to the report file."""
+_SCAN_CACHE = 8
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: counts, the first rejections, and where all rejections were written."""
+
+    source: str
+    format: str
+    imported: int
+    duplicates: int
+    rejected: int
+    transcribed: int = 0
+    """Transcripts stored (on new clips, and on existing clips that had none)."""
+    rejections: tuple[Rejection, ...] = ()
+    """The first MAX_KEPT_REJECTIONS rejections."""
+    reasons: tuple[tuple[str, int], ...] = ()
+    """(code, count) for every rejection, most frequent first."""
+    report_path: Path | None = None
+    """JSONL file listing every rejection (None when nothing was rejected)."""
+
+    def summary(self, top: int = 5) -> str:
+        """A few lines for people: counts, the most common reasons, the report file."""
+        lines = [
+            f"imported {self.imported} clip(s), {self.duplicates} duplicate(s) skipped, "
+            f"{self.rejected} rejected; {self.transcribed} transcript(s) stored "
+            f"[{self.format}: {self.source}]"
+        ]
+        if self.reasons:
+            lines.append(
+                "rejections by reason: " + ", ".join(f"{code} {n}" for code, n in self.reasons)
+            )
+            for rejection in self.rejections[:top]:
+                lines.append(f"  - {rejection.path}: {rejection.reason}")
+            if self.rejected > top:
+                lines.append(f"  ... {self.rejected - top} more")
+        if self.report_path is not None:
+            lines.append(f"all rejections: {self.report_path}")
+        return "\n".join(lines)
+
+
+class _RejectionLog:
+    """Writes every rejection to a JSONL file (opened on the first one) and keeps the first few."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path: Path | None = None
+        self.kept: list[Rejection] = []
+        self.codes: Counter[str] = Counter()
+        self._handle: IO[str] | None = None
+
+    def add(self, rejection: Rejection) -> None:
+        self.codes[rejection.code] += 1
+        if len(self.kept) < MAX_KEPT_REJECTIONS:
+            self.kept.append(rejection)
+        if self._handle is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+            self.path = self.folder / f"import-{stamp}.jsonl"
+            self._handle = self.path.open("x", encoding="utf-8")
+        record = {"path": rejection.path, "code": rejection.code, "reason": rejection.reason}
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    @property
+    def total(self) -> int:
+        return sum(self.codes.values())
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass
+class _Counts:
+    imported: int = 0
+    duplicates: int = 0
+    transcribed: int = 0
+
+
+@dataclass
+class _Engine:
+    project: Project
+    defaults: ClipDefaults
+    log: _RejectionLog
+    counts: _Counts = field(default_factory=_Counts)
+    _scans: OrderedDict[tuple[str, int, int], AudioScan] = field(default_factory=OrderedDict)
+
+    def prepare(self, item: ImportItem) -> ReadyItem | Rejection:
+        """Validate one item: the file exists, fits, decodes, and its span passes the checks."""
+        path = item.path
+        try:
+            stat = path.stat()
+        except OSError:
+            return Rejection(str(path), "file not found", "missing")
+        if not path.is_file():
+            return Rejection(str(path), "not a regular file", "missing")
+        problem = check_size(path, self.project.config.validation)
+        if problem is not None:
+            return Rejection(str(path), problem.reason, problem.code)
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        scan = self._scans.get(key)
+        if scan is None:
+            try:
+                scan = scan_file(path)
+            except AudioError as exc:
+                return Rejection(str(path), str(exc).removeprefix(f"{path}: "), "unreadable")
+            self._scans[key] = scan
+            if len(self._scans) > _SCAN_CACHE:
+                self._scans.popitem(last=False)
+        span = check_span(scan, item.offset_s, item.duration_s, self.project.config.validation)
+        if span.problem is not None:
+            where = f"{path} @ {span.offset_s:.3f}s" if not span.whole_file else str(path)
+            return Rejection(where, span.problem.reason, span.problem.code)
+        return ReadyItem(item, scan, span)
+
+    def commit(self, batch: list[ReadyItem]) -> None:
+        """Store one batch in one transaction."""
+        result = store_batch(self.project, batch, self.defaults)
+        self.counts.imported += result.imported
+        self.counts.duplicates += result.duplicates
+        self.counts.transcribed += result.transcribed
+
+
+def import_items(
+    project: Project,
+    items: Iterable[ImportItem | Rejection],
+    *,
+    origin: str = "import",
+    tags: Sequence[str] = (),
+    transcripts: bool = True,
+    progress: Progress | None = None,
+    total: int | None = None,
+    source: str = "",
+    fmt: str = "items",
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Validate, deduplicate and store a stream of items in batches of `batch_size`.
+
+    A bad item is rejected (and written to the report file) without stopping the batch. A
+    recording already stored (same audio content) is reused; a clip with the same recording,
+    offset and duration as a stored one counts as a duplicate and is skipped, except that its
+    transcript is stored when the existing clip has none.
+
+    Args:
+        project: the open project.
+        items: the stream (a source's generator, or items built by the demo or segmentation);
+            Rejection entries are counted and reported as they are.
+        origin: stored on each new clip (`import`, `demo`, `segment`...).
+        tags: added to each new clip's tags.
+        transcripts: store transcripts as accepted human revisions (`import:<format>`).
+        progress: called as progress(done, total) after each item.
+        total: the expected number of items, passed to `progress`.
+        source, fmt: labels for the report.
+        batch_size: items per transaction.
+
+    Raises:
+        ManifestError: the stream itself failed part-way (the batches before it are kept).
+    """
+    log = _RejectionLog(project.root / "reports")
+    defaults = ClipDefaults(origin, tuple(tags), project.config.locale, transcripts)
+    engine = _Engine(project, defaults, log)
+    batch: list[ReadyItem] = []
+    done = 0
+    try:
+        for entry in items:
+            done += 1
+            outcome = entry if isinstance(entry, Rejection) else engine.prepare(entry)
+            if isinstance(outcome, Rejection):
+                log.add(outcome)
+            else:
+                batch.append(outcome)
+                if len(batch) >= batch_size:
+                    engine.commit(batch)
+                    batch = []
+            if progress is not None:
+                progress(done, total)
+        engine.commit(batch)
+    except VoxcartError as exc:
+        if isinstance(exc, ManifestError):
+            engine.commit(batch)
+            kept = engine.counts.imported
+            raise ManifestError(
+                f"{exc} ({kept} clip(s) imported before this point are kept; "
+                "fix the source and re-run to import the rest)"
+            ) from exc
+        raise
+    finally:
+        log.close()
+    return ImportReport(
+        source=source,
+        format=fmt,
+        imported=engine.counts.imported,
+        duplicates=engine.counts.duplicates,
+        rejected=log.total,
+        transcribed=engine.counts.transcribed,
+        rejections=tuple(log.kept),
+        reasons=tuple(log.codes.most_common()),
+        report_path=log.path,
+    )
+
+
+def _with_speaker(
+    stream: Iterator[ImportItem | Rejection],
+    speaker: str | None,
+    speaker_from: str | None,
+    folder: Path | None,
+) -> Iterator[ImportItem | Rejection]:
+    for entry in stream:
+        if isinstance(entry, ImportItem) and entry.speaker is None:
+            if speaker is not None:
+                entry = replace(entry, speaker=speaker)
+            elif speaker_from == "parent":
+                relative = entry.lineage.get("source_file")
+                original = folder / relative if folder is not None and relative else entry.path
+                entry = replace(entry, speaker=original.parent.name or None)
+        yield entry
+
+
+def import_source(
+    project: Project,
+    source: Path,
+    *,
+    fmt: str = "auto",
+    allowed_roots: Sequence[Path] = (),
+    allow_outside: bool = False,
+    speaker: str | None = None,
+    speaker_from: str | None = None,
+    tags: Sequence[str] = (),
+    origin: str = "import",
+    transcripts: bool = True,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a folder, manifest, dataset directory or single file into the project.
+
+    Args:
+        project: the open project.
+        source: what to import; its format is detected unless `fmt` names it.
+        fmt: one of FORMATS (`auto` detects).
+        allowed_roots: folders that manifest paths may point into, beside the manifest's own
+            folder and the project's `audio_roots`.
+        allow_outside: accept manifest paths anywhere (the user trusts the manifest).
+        speaker: speaker of clips whose source names none.
+        speaker_from: `parent` takes a clip's speaker from its file's parent folder name.
+        tags: added to every new clip.
+        origin: stored on every new clip.
+        transcripts: import the source's transcripts (as accepted revisions).
+        progress: called as progress(done, total) after each item.
+
+    Raises:
+        ManifestError: the source is missing, its format unknown, or it cannot be parsed.
+    """
+    if speaker_from not in (None, "parent"):
+        raise ManifestError(f"speaker_from={speaker_from!r} is not supported; use 'parent'")
+    source = Path(os.path.realpath(Path(source).expanduser()))
+    roots = tuple(
+        Path(os.path.realpath(project.root / Path(r).expanduser()))
+        for r in (*map(Path, project.config.audio_roots), *allowed_roots)
+    )
+    resolved, stream = iter_source(source, fmt, SourceContext(roots, allow_outside))
+    total = count_items(source, resolved)
+    folder = source if resolved == "folder" else None
+    items = _with_speaker(stream, speaker, speaker_from, folder)
+    return import_items(
+        project,
+        items,
+        origin=origin,
+        tags=tags,
+        transcripts=transcripts,
+        progress=progress,
+        total=total,
+        source=str(source),
+        fmt=resolved,
+    )

@@ -1,0 +1,216 @@
+"""Storing one validated import batch in one transaction: recordings, clips, transcripts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxcart.datasets.ingest.validate import AudioScan, SpanCheck
+from voxcart.datasets.sources.common import ImportItem
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import build_revision
+from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus
+
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+_UID_LIMIT = 150
+
+
+@dataclass(frozen=True)
+class ReadyItem:
+    """An item that passed validation, with its file scan and checked span."""
+
+    item: ImportItem
+    scan: AudioScan
+    span: SpanCheck
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one batch stored."""
+
+    imported: int
+    duplicates: int
+    transcribed: int
+
+
+@dataclass(frozen=True)
+class ClipDefaults:
+    """Values applied to every new clip of an import."""
+
+    origin: str = "import"
+    tags: tuple[str, ...] = ()
+    locale: str = "en-US"
+    transcripts: bool = True
+
+
+def slug(text: str, limit: int = 100) -> str:
+    """A file-name-safe id fragment: letters, digits, `.`, `_`, `-` (never empty)."""
+    cleaned = _SLUG.sub("-", text).strip("-.")[:limit].strip("-.")
+    return cleaned or "clip"
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def base_uid(ready: ReadyItem) -> str:
+    """The manifest's id when it has one, else `<file stem>-<hash prefix>[-<offset ms>]`."""
+    if ready.item.uid:
+        return slug(ready.item.uid, _UID_LIMIT)
+    uid = f"{slug(ready.item.path.stem)}-{ready.scan.content_hash[:10]}"
+    if not ready.span.whole_file:
+        uid += f"-{_ms(ready.span.offset_s)}"
+    return uid
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+def recording_row(scan: AudioScan, import_source: str) -> Recording:
+    """A new Recording row for a scanned file (what import and augmentation both store)."""
+    info = scan.info
+    return Recording(
+        source_path=str(info.path),
+        content_hash=scan.content_hash,
+        format=info.format[:16],
+        subtype=info.subtype[:32],
+        duration_s=info.duration_s,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        num_frames=info.num_frames,
+        size_bytes=info.size_bytes,
+        import_source=import_source[:64],
+        info=scan.stats,
+    )
+
+
+def _clip(ready: ReadyItem, uid: str, recording_id: int, defaults: ClipDefaults) -> Clip:
+    item, span = ready.item, ready.span
+    parent = item.lineage.get("parent_clip_id")
+    return Clip(
+        uid=uid,
+        recording_id=recording_id,
+        offset_s=span.offset_s,
+        duration_s=span.duration_s,
+        speaker=_short(item.speaker, 128),
+        session=_short(item.session, 128),
+        device=_short(item.device, 128),
+        locale=(item.locale or defaults.locale)[:16],
+        tags=list(dict.fromkeys((*item.tags, *defaults.tags, *span.tags))),
+        origin=defaults.origin[:32],
+        parent_id=parent if isinstance(parent, int) else None,
+        lineage=dict(item.lineage),
+    )
+
+
+def _free_uids(session: Session, batch: Sequence[ReadyItem]) -> list[str]:
+    """A unique uid per item: its base uid, or base-2, base-3... when that is taken."""
+    bases = [base_uid(ready) for ready in batch]
+    taken = set(session.scalars(select(Clip.uid).where(Clip.uid.in_(set(bases)))))
+    chosen: list[str] = []
+    for base in bases:
+        uid, number = base, 1
+        while uid in taken:
+            number += 1
+            uid = f"{base}-{number}"
+            if uid not in taken and session.scalar(select(Clip.id).where(Clip.uid == uid)):
+                taken.add(uid)
+        taken.add(uid)
+        chosen.append(uid)
+    return chosen
+
+
+def store_batch(
+    project: Project, batch: Sequence[ReadyItem], defaults: ClipDefaults
+) -> BatchResult:
+    """Store a batch in one transaction.
+
+    Recordings are matched by content hash (a stored one is reused); a clip whose recording,
+    offset and duration (to the millisecond) match a stored clip or an earlier one in the batch
+    is a duplicate: skipped, but its transcript is added when that clip has no revision yet.
+    Rows are flushed in bulk (one INSERT round per table), not one by one.
+    """
+    if not batch:
+        return BatchResult(0, 0, 0)
+    with project.session() as session:
+        recording_ids = _recordings(session, batch)
+        spans: dict[tuple[int, int, int], int] = {
+            (rid, _ms(off), _ms(dur)): cid
+            for cid, rid, off, dur in session.execute(
+                select(Clip.id, Clip.recording_id, Clip.offset_s, Clip.duration_s).where(
+                    Clip.recording_id.in_(set(recording_ids.values()))
+                )
+            ).all()
+        }
+        fresh: list[tuple[ReadyItem, tuple[int, int, int]]] = []
+        repeats: list[tuple[ReadyItem, tuple[int, int, int]]] = []
+        pending: set[tuple[int, int, int]] = set()
+        for ready in batch:
+            key = (
+                recording_ids[ready.scan.content_hash],
+                _ms(ready.span.offset_s),
+                _ms(ready.span.duration_s),
+            )
+            if key in spans or key in pending:
+                repeats.append((ready, key))
+            else:
+                pending.add(key)
+                fresh.append((ready, key))
+        uids = _free_uids(session, [ready for ready, _key in fresh])
+        clips = [
+            _clip(ready, uid, key[0], defaults)
+            for (ready, key), uid in zip(fresh, uids, strict=True)
+        ]
+        session.add_all(clips)
+        session.flush()
+        for (_ready, key), clip in zip(fresh, clips, strict=True):
+            spans[key] = clip.id
+        texts: dict[int, ReadyItem] = {}
+        if defaults.transcripts:
+            for (ready, _key), clip in zip(fresh, clips, strict=True):
+                if ready.item.transcript is not None:
+                    texts[clip.id] = ready
+            wanted = {spans[key] for ready, key in repeats if ready.item.transcript is not None}
+            labelled = set(
+                session.scalars(select(Revision.clip_id).where(Revision.clip_id.in_(wanted)))
+            )
+            for ready, key in repeats:
+                clip_id = spans[key]
+                if ready.item.transcript is not None and clip_id not in labelled:
+                    texts.setdefault(clip_id, ready)
+        session.add_all(_first_revision(clip_id, ready) for clip_id, ready in texts.items())
+    return BatchResult(len(fresh), len(repeats), len(texts))
+
+
+def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:
+    """Content hash -> recording id for the batch, inserting the recordings not stored yet."""
+    hashes = {ready.scan.content_hash for ready in batch}
+    ids: dict[str, int] = dict(
+        session.execute(
+            select(Recording.content_hash, Recording.id).where(Recording.content_hash.in_(hashes))
+        ).all()
+    )
+    new: dict[str, Recording] = {}
+    for ready in batch:
+        digest = ready.scan.content_hash
+        if digest not in ids and digest not in new:
+            new[digest] = recording_row(ready.scan, ready.item.source_format)
+    session.add_all(new.values())
+    session.flush()
+    ids.update((digest, recording.id) for digest, recording in new.items())
+    return ids
+
+
+def _first_revision(clip_id: int, ready: ReadyItem) -> Revision:
+    """The first revision of a clip that has none (no previous revision to look up)."""
+    return build_revision(
+        clip_id,
+        ready.item.transcript or "",
+        RevisionStatus.ACCEPTED,
+        source=f"import:{ready.item.source_format}",
+    )

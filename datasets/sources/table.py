@@ -1,0 +1,199 @@
+"""Tabular manifests: CSV/TSV with a header, NeMo JSON Lines, and Hugging Face audiofolder.
+
+Every reader streams its file row by row. Bytes that are not UTF-8 reject their own row (with
+the line number) instead of the whole manifest; a header that cannot be read is a ManifestError.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from voxcart.datasets.atomic import csv_unescape_cell
+from voxcart.datasets.errors import ManifestError
+from voxcart.datasets.sources.common import (
+    PATH_COLUMNS,
+    ImportItem,
+    Rejection,
+    SourceContext,
+    record_to_item,
+)
+
+HF_METADATA_NAMES = ("metadata.jsonl", "metadata.csv")
+HF_SPLIT_NAMES = ("train", "validation", "valid", "dev", "test")
+_MAX_FIELD = 1 << 20
+
+
+def _bad_text(value: str) -> bool:
+    # surrogateescape turns undecodable bytes into lone surrogates; NULs are mapped there too.
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """Text lines of a file, undecodable bytes kept as surrogates so rows can be rejected alone."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot open manifest ({exc.strerror})") from exc
+    with handle:
+        first = True
+        for raw in handle:
+            if first and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            first = False
+            yield raw.replace(b"\x00", b"\xff").decode("utf-8", errors="surrogateescape")
+
+
+def iter_delimited(
+    path: Path,
+    ctx: SourceContext,
+    delimiter: str,
+    source_format: str | None = None,
+    lineage: dict[str, Any] | None = None,
+) -> Iterator[ImportItem | Rejection]:
+    """Stream a CSV (`delimiter=","`) or TSV (`"\\t"`) manifest with a header row.
+
+    Raises:
+        ManifestError: the file cannot be opened, its header is not UTF-8 or names no path
+            column, or a row is malformed beyond recovery (an unterminated quote).
+    """
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    fmt = source_format or kind.lower()
+    csv.field_size_limit(_MAX_FIELD)
+    reader = csv.reader(_lines(path), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ManifestError(f"{path}: header is not valid {kind} ({exc})") from exc
+    if header is None:
+        raise ManifestError(f"{path}: manifest is empty; it needs a header row")
+    if any(_bad_text(cell) for cell in header):
+        raise ManifestError(
+            f"{path}: header is not UTF-8 text (binary data, or another encoding such as "
+            "cp1252); re-save it as UTF-8, e.g. `iconv -f cp1252 -t utf-8`"
+        )
+    columns = [cell.strip().lower() for cell in header]
+    if not set(columns) & set(PATH_COLUMNS):
+        shown = ", ".join(repr(c[:30]) for c in columns[:12])
+        raise ManifestError(
+            f"{path}: no audio path column; found {shown}; name one of {', '.join(PATH_COLUMNS)}"
+        )
+    base = path.parent
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise ManifestError(f"{path}:{reader.line_num}: malformed {kind} ({exc})") from exc
+        if row is None:
+            return
+        if not any(cell.strip() for cell in row):
+            continue
+        where = f"{path.name}:{reader.line_num}"
+        if any(_bad_text(cell) for cell in row):
+            yield Rejection(
+                where,
+                f"{where}: row is not UTF-8 text (another encoding or binary data); "
+                "re-save the manifest as UTF-8",
+                "bad_row",
+            )
+            continue
+        if len(row) > len(columns):
+            yield Rejection(
+                where, f"{where}: {len(row)} cells but the header has {len(columns)}", "bad_row"
+            )
+            continue
+        # Cells voxcart escaped against spreadsheet formula injection come back exact.
+        cells = (csv_unescape_cell(cell) for cell in row)
+        yield record_to_item(
+            dict(zip(columns, cells, strict=False)),
+            base=base,
+            ctx=ctx,
+            source_format=fmt,
+            where=where,
+            lineage=lineage,
+        )
+
+
+def iter_jsonl(
+    path: Path,
+    ctx: SourceContext,
+    source_format: str = "nemo",
+    lineage: dict[str, Any] | None = None,
+) -> Iterator[ImportItem | Rejection]:
+    """Stream a JSON Lines manifest (NeMo: audio_filepath, duration, text, offset, ...).
+
+    Raises:
+        ManifestError: the file cannot be opened or is a JSON array rather than JSON Lines.
+    """
+    base = path.parent
+    for number, line in enumerate(_lines(path), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        where = f"{path.name}:{number}"
+        if number == 1 and stripped.startswith("["):
+            raise ManifestError(
+                f"{path}: is a JSON array; NeMo manifests are JSON Lines (one object a line)"
+            )
+        if _bad_text(stripped):
+            yield Rejection(where, f"{where}: line is not UTF-8 text", "bad_row")
+            continue
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield Rejection(where, f"{where}: not valid JSON ({exc.msg})", "bad_row")
+            continue
+        if not isinstance(record, dict):
+            yield Rejection(where, f"{where}: expected a JSON object", "bad_row")
+            continue
+        lowered = {str(k).lower(): v for k, v in record.items()}
+        yield record_to_item(
+            lowered, base=base, ctx=ctx, source_format=source_format, where=where, lineage=lineage
+        )
+
+
+def hf_metadata_files(folder: Path) -> list[tuple[str | None, Path]]:
+    """The metadata files of an audiofolder: at its root, or one per split subfolder."""
+    found: list[tuple[str | None, Path]] = []
+    for name in HF_METADATA_NAMES:
+        if (folder / name).is_file():
+            return [(None, folder / name)]
+    for child in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for name in HF_METADATA_NAMES:
+            if (child / name).is_file():
+                found.append((child.name, child / name))
+                break
+    return found
+
+
+def iter_hf(folder: Path, ctx: SourceContext) -> Iterator[ImportItem | Rejection]:
+    """Stream a Hugging Face audiofolder (metadata.csv/.jsonl with file_name, text columns).
+
+    Raises:
+        ManifestError: no metadata file at the root or in any split subfolder.
+    """
+    metadata = hf_metadata_files(folder)
+    if not metadata:
+        raise ManifestError(
+            f"{folder}: no {' or '.join(HF_METADATA_NAMES)} at the top or in split folders "
+            f"({', '.join(HF_SPLIT_NAMES)})"
+        )
+    inner = SourceContext(roots=(*ctx.roots, folder), allow_outside=ctx.allow_outside)
+    for split, path in metadata:
+        lineage = {"hf_split": split} if split else {}
+        if path.suffix == ".jsonl":
+            yield from iter_jsonl(path, inner, "hf", lineage)
+        else:
+            yield from iter_delimited(path, inner, ",", "hf", lineage)
+
+
+def count_lines(path: Path) -> int:
+    """Number of newline-terminated lines (a cheap progress total; quoted newlines overcount)."""
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count

@@ -1,0 +1,18 @@
+"""The project store: configuration, database schema and migrations, revisions, the work queue, clip
+  filters and statistics.
+
+- ``clip_filter``: Which clips a model run covers: ``--where FIELD=VALUE`` conditions turned into a
+  query.
+- ``config``: Project configuration: a TOML file in the project directory, loaded into typed
+  dataclasses.
+- ``migrate``: Schema migrations with Alembic, run programmatically whenever a project is opened.
+- ``project``: Opening a project: its directory, its database engine, sessions, and schema
+  migrations.
+- ``queue``: The work queue: enqueue clips, lease the next one atomically, renew, release, complete.
+- ``revisions``: Append-only transcript revisions: writing a new one and reading a clip's current
+  transcript.
+- ``schema``: The project store's tables: recordings, clips, transcripts, users, queues, rounds,
+  models.
+- ``stats``: Project statistics: hours and clips by status, split and speaker; vocabulary; catalog
+  terms.
+"""

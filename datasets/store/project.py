@@ -1,0 +1,164 @@
+"""Opening a project: its directory, its database engine, sessions, and schema migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from voxcart.datasets.errors import ProjectError
+from voxcart.datasets.store.config import CONFIG_NAME, ProjectConfig, load_config
+
+DB_NAME = "voxcart.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the app read while an import or a suggest run writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a database URL, with SQLite tuned for concurrent app use.
+
+    Raises:
+        ProjectError: the URL is malformed or names a driver that is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ProjectError(f"database URL {url!r} is not valid: {exc}") from exc
+    kwargs: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "check_same_thread": False,
+        }
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError as exc:
+        raise ProjectError(
+            f"database URL {url!r} names an unknown backend {parsed.drivername!r}; "
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from exc
+    except ModuleNotFoundError as exc:
+        raise ProjectError(
+            f"database driver for {parsed.drivername!r} is not installed ({exc.name}); "
+            "for PostgreSQL run `pip install 'voxcart[postgres]'`"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def default_db_url(project_dir: Path) -> str:
+    """The SQLite URL of a project that names no database."""
+    return f"sqlite:///{(project_dir / DB_NAME).resolve()}"
+
+
+@dataclass
+class Project:
+    """An open project: its directory, config and database.
+
+    Use :func:`open_project` or :func:`init_project` to get one; use :meth:`session` for a
+    unit of work (committed on success, rolled back on error).
+    """
+
+    root: Path
+    config: ProjectConfig
+    db_url: str
+    engine: Engine = field(repr=False)
+    _sessions: sessionmaker[Session] = field(repr=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits when the block ends, rolls back if it raises."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @property
+    def media_dir(self) -> Path:
+        """Where the project keeps audio it creates itself (demo, augmentation, copies)."""
+        return self.root / "media"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Default parent folder of exports."""
+        return self.root / "exports"
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def _connect(root: Path, config: ProjectConfig, db_url: str | None) -> Project:
+    url = db_url or config.db_url or default_db_url(root)
+    engine = make_engine(url)
+    from voxcart.datasets.store.migrate import upgrade
+
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise ProjectError(f"cannot open database {make_url(url)!r}: {exc.orig}") from exc
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return Project(root=root, config=config, db_url=url, engine=engine, _sessions=sessions)
+
+
+def open_project(root: Path | str, db_url: str | None = None) -> Project:
+    """Open an existing project, upgrading its schema to the current version first.
+
+    Args:
+        root: the project directory (holding `voxcart.toml`).
+        db_url: overrides the database named in the config (e.g. a PostgreSQL URL).
+
+    Raises:
+        ConfigError: the directory holds no valid `voxcart.toml`.
+        ProjectError: the database cannot be opened.
+    """
+    path = Path(root).expanduser().resolve()
+    return _connect(path, load_config(path), db_url)
+
+
+def init_project(
+    root: Path | str, config: ProjectConfig | None = None, db_url: str | None = None
+) -> Project:
+    """Create a project directory (or reopen it if it already is one) and its database.
+
+    Raises:
+        ProjectError: the directory exists and is a file, or holds an unrelated config.
+    """
+    path = Path(root).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise ProjectError(f"{path} exists and is not a directory")
+    if (path / CONFIG_NAME).is_file():
+        return open_project(path, db_url)
+    path.mkdir(parents=True, exist_ok=True)
+    config = config or ProjectConfig(name=path.name)
+    if db_url and not config.db_url:
+        config = ProjectConfig(**{**config.__dict__, "db_url": db_url})
+    project = _connect(path, config, db_url)
+    # Written last: a directory whose database could not be created is not left as a project.
+    (path / CONFIG_NAME).write_text(config.to_toml(), encoding="utf-8")
+    return project

@@ -1,0 +1,12 @@
+"""Text in its written and spoken forms: normalization, numbers, units, Kaldi-safe ids.
+
+- ``kaldi_ids``: Kaldi-safe ids: the escape voxcart's Kaldi export writes and its Kaldi import reads
+  back.
+- ``normalize``: The transcript normalizer: written text to its spoken form, the form WER, LMs and
+  exports use.
+- ``numbers``: Numbers as English words and back: cardinals, ordinals and spans of number words in
+  text.
+- ``units``: Units, sizes and currencies of product text: how each is written and how it is said.
+- ``written_form``: Inverse text normalization: spoken-form text back to a written form for display
+  and search.
+"""

@@ -1,0 +1,5 @@
+"""Allow `python -m voxcart.labeler.cli`."""
+
+from voxcart.labeler.cli.root import main
+
+main()

@@ -1,0 +1,98 @@
+"""`voxcart user add` and `voxcart user list`: local accounts from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import Role
+from voxcart.labeler.accounts.auth import create_user, list_users, validate_password
+from voxcart.labeler.errors import AccountError
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        # Only the line ending is removed: spaces are part of a password.
+        text = line[:-1] if line.endswith("\n") else line
+        text = text[:-1] if text.endswith("\r") else text
+        if not text:
+            raise AccountError("--password-stdin: stdin held no password line")
+        return text
+    prompted: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return prompted
+
+
+def add(
+    username: Annotated[str, typer.Argument(help="Login name (no spaces, at most 64 chars).")],
+    role: Annotated[
+        Role, typer.Option("--role", "-r", help="What the user may do.", case_sensitive=False)
+    ] = Role.ANNOTATOR,
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    display_name: Annotated[
+        str, typer.Option("--display-name", help="Name shown in the app (default: username).")
+    ] = "",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of stdin (scripts)."
+        ),
+    ] = False,
+) -> None:
+    """Create an account; the password is prompted twice (hidden) unless --password-stdin."""
+    password = _read_password(password_stdin)
+    validate_password(password)
+    project = open_project(project_dir, db)
+    try:
+        with project.session() as session:
+            user = create_user(session, username, password, role, display_name)
+    finally:
+        project.close()
+    typer.echo(f"user {user.username!r} created with role {user.role.value} (id {user.id})")
+
+
+def list_cmd(
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List accounts: username, role, whether active."""
+    project = open_project(project_dir, db)
+    try:
+        with project.session() as session:
+            users = list_users(session)
+    finally:
+        project.close()
+    for u in users:
+        if as_json:
+            record = {
+                "id": u.id,
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role.value,
+                "active": u.active,
+                "created_at": u.created_at.isoformat(),
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            state = "" if u.active else "  (deactivated)"
+            typer.echo(f"{u.username}\t{u.role.value}{state}")
+    if not users and not as_json:
+        typer.echo("no users yet; add one with `voxcart user add NAME --role lead`")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `user` command group to the root app."""
+    user_app = typer.Typer(
+        help="Manage the accounts that log in to the labeling app.", no_args_is_help=True
+    )
+    user_app.command("add")(add)
+    user_app.command("list")(list_cmd)
+    app.add_typer(user_app, name="user")

@@ -1,0 +1,110 @@
+"""`voxcart eval`: score a model version on a split and write its JSON/Markdown/PNG report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.progress import progress_bar
+from voxcart.datasets.store.project import open_project
+from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport, evaluate
+from voxcart.model.eval.report import delta, metric_rows, percent, write_report
+from voxcart.model.eval.slices import DEFAULT_SLICES, SLICE_DIMENSIONS
+from voxcart.model.suggest import DEFAULT_BATCH_SIZE
+
+
+def summary_lines(report: EvalReport) -> list[str]:
+    """The summary table the command prints (plain text, fixed-width columns)."""
+    lines = [
+        f"{report.model} on {report.split}: {report.overall.clips} clip(s) evaluated of "
+        f"{report.selected} ({report.unreferenced} without a reference, "
+        f"{len(report.skipped)} without a transcript)",
+        f"references: {report.reference_label}",
+    ]
+    if report.baseline is None:
+        lines.append(f"  {'metric':<26}{'value':>10}")
+        lines += [f"  {name:<26}{percent(v):>10}" for name, v in metric_rows(report.overall)]
+        return lines
+    before_name = str(report.compare_to)[:18]
+    lines.append(f"  {'metric':<26}{before_name:>20}{report.model[:18]:>20}{'delta':>12}")
+    for (name, after), (_, before) in zip(
+        metric_rows(report.overall), metric_rows(report.baseline), strict=True
+    ):
+        lines.append(
+            f"  {name:<26}{percent(before):>20}{percent(after):>20}{delta(after, before):>12}"
+        )
+    return lines
+
+
+def eval_cmd(
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Model version to evaluate, or a base name for its newest version "
+            "(sphinx-catalog, sphinx-generic)."
+        ),
+    ] = "sphinx-catalog",
+    split: Annotated[str, typer.Option(help=f"Which clips: {', '.join(SPLITS)}.")] = "test",
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="human: current accepted/corrected transcripts; hidden: the demo's "
+            "synthetic ground truth (demos and simulations only)."
+        ),
+    ] = "human",
+    compare_to: Annotated[
+        str | None,
+        typer.Option(help="Another model version scored on the same clips (before/after)."),
+    ] = None,
+    slices: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--slice",
+            help=f"Slice dimension (repeatable; {', '.join(SLICE_DIMENSIONS)}); "
+            f"default: {', '.join(DEFAULT_SLICES)}.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Report folder (default: <project>/reports/eval-<model>-...)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(help="Clips transcribed together when a model has no stored ones.")
+    ] = DEFAULT_BATCH_SIZE,
+) -> None:
+    """Evaluate a model on a split: WER, CER, entity errors, search success, by slice."""
+    if reference not in REFERENCES:
+        raise typer.BadParameter(f"use one of {', '.join(REFERENCES)}", param_hint="--reference")
+    project = open_project(project_dir, db)
+    try:
+        with progress_bar("transcribing") as advance:
+            report = evaluate(
+                project,
+                model,
+                split,
+                reference=reference,
+                slices=tuple(slices) if slices else DEFAULT_SLICES,
+                compare_to=compare_to,
+                batch_size=batch_size,
+                progress=advance,
+            )
+    finally:
+        project.close()
+    paths = write_report(report, out)
+    for line in summary_lines(report):
+        typer.echo(line)
+    for skipped in report.skipped[:10]:
+        typer.echo(f"  left out clip {skipped.clip_id} ({skipped.uid}): {skipped.reason}", err=True)
+    typer.echo(f"report: {paths.markdown}")
+    typer.echo(f"json:   {paths.json}")
+    typer.echo(f"plot:   {paths.plot}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `voxcart eval` to the app."""
+    app.command("eval")(eval_cmd)

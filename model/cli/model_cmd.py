@@ -1,0 +1,135 @@
+"""`voxcart model add` and `voxcart model list`: register checkpoints as model versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.schema import ModelVersion
+from voxcart.model.backends.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
+from voxcart.model.backends.ctc_models import BACKEND, register_ctc_model
+from voxcart.model.errors import ModelError
+
+WHISPER = "whisper"
+
+model_app = typer.Typer(help="Registered model versions.", no_args_is_help=True)
+
+
+def add_cmd(
+    name: Annotated[str, typer.Argument(help="The new model version's name.")],
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    backend: Annotated[
+        str,
+        typer.Option(help="Backend: ctc or whisper (sphinx models: `voxcart lm build`)."),
+    ] = BACKEND,
+    path: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint folder (save_pretrained output with its processor)."),
+    ] = None,
+    hub_id: Annotated[
+        str | None, typer.Option(help="Hugging Face hub id instead of --path (needs network).")
+    ] = None,
+    decoder: Annotated[str, typer.Option(help=f"Decoding: {' or '.join(METHODS)}.")] = "beam",
+    beam_width: Annotated[
+        int, typer.Option(help="Beams kept per frame.", min=1)
+    ] = DEFAULT_BEAM_WIDTH,
+    hotwords: Annotated[
+        bool, typer.Option(help="Boost the catalog's brands, product types and models.")
+    ] = True,
+    catalog_id: Annotated[int | None, typer.Option(help="Hotwords from this catalog only.")] = None,
+    quantize: Annotated[bool, typer.Option(help="int8 dynamic quantization (CPU).")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    max_seconds: Annotated[float, typer.Option(help="Longest clip accepted.", min=0.2)] = 30.0,
+) -> None:
+    """Register a CTC or Whisper checkpoint so that `voxcart suggest --model NAME` can use it."""
+    if backend == WHISPER:
+        _add_whisper(name, project_dir, db, path, hub_id, device, max_seconds)
+        return
+    if backend != BACKEND:
+        raise ModelError(
+            f"--backend {backend!r} cannot be added here; use --backend ctc or whisper (sphinx "
+            "models are made by `voxcart lm build`)"
+        )
+    if decoder not in METHODS:
+        raise typer.BadParameter(f"use one of {', '.join(METHODS)}", param_hint="--decoder")
+    config: dict[str, Any] = {
+        "decoder": decoder,
+        "beam_width": beam_width,
+        "quantize": quantize,
+        "device": device,
+        "max_seconds": max_seconds,
+    }
+    project = open_project(project_dir, db)
+    try:
+        model_id = register_ctc_model(
+            project,
+            name,
+            path,
+            hub_id=hub_id,
+            hotwords=hotwords,
+            catalog_id=catalog_id,
+            config=config,
+        )
+        with project.session() as session:
+            row = session.get(ModelVersion, model_id)
+            stored = row.path if row is not None else None
+            count = len((row.config or {}).get("hotwords", ())) if row is not None else 0
+    finally:
+        project.close()
+    typer.echo(
+        f"registered {name} (id {model_id}, ctc, {stored or hub_id}); {count} hotword(s); "
+        f"use it with `voxcart suggest --model {name}`"
+    )
+
+
+def _add_whisper(
+    name: str,
+    project_dir: Path,
+    db: str | None,
+    path: Path | None,
+    hub_id: str | None,
+    device: str,
+    max_seconds: float,
+) -> None:
+    """`model add --backend whisper`: the ctc decoding options do not apply."""
+    from voxcart.model.backends.whisper import register_whisper_model
+
+    project = open_project(project_dir, db)
+    try:
+        config = {"device": device, "max_seconds": max_seconds}
+        model_id = register_whisper_model(project, name, path, hub_id=hub_id, config=config)
+    finally:
+        project.close()
+    typer.echo(
+        f"registered {name} (id {model_id}, whisper, {path or hub_id}); "
+        f"use it with `voxcart suggest --model {name}`"
+    )
+
+
+def list_cmd(project_dir: ProjectOption = Path("."), db: DbOption = None) -> None:
+    """List the registered model versions."""
+    project = open_project(project_dir, db)
+    try:
+        with project.session() as session:
+            rows = session.execute(
+                select(ModelVersion.name, ModelVersion.backend, ModelVersion.path).order_by(
+                    ModelVersion.id
+                )
+            ).all()
+    finally:
+        project.close()
+    for name, backend, path in rows:
+        typer.echo(f"{name}\t{backend}\t{path or '-'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `voxcart model add` and `voxcart model list` to the app."""
+    model_app.command("add")(add_cmd)
+    model_app.command("list")(list_cmd)
+    app.add_typer(model_app, name="model")

@@ -1,0 +1,12 @@
+"""Evaluation: recognition metrics, slices, the evaluation run and its reports.
+
+- ``evaluate``: Evaluating a model version on a split: transcripts, references, metrics overall and
+  by slice.
+- ``metrics``: Recognition metrics on normalized text: WER, CER, entity errors, prices, search
+  success.
+- ``product_search``: A small lexical product search (BM25) over a catalog, to ask "would this
+  transcript find it?".
+- ``report``: Writing an evaluation: a JSON record, a Markdown report and a WER-by-slice bar chart
+  (PNG).
+- ``slices``: How evaluation groups clips: by speaker, noise condition, augmentation and query type.
+"""

@@ -1,0 +1,476 @@
+"""Evaluating a model version on a split: transcripts, references, metrics overall and by slice.
+
+Hypotheses are the model's stored suggestions; clips that have none yet are transcribed with
+:func:`voxcart.model.suggest.suggest` (and stored, so the next evaluation reuses them).
+References are either the clips' current human transcripts (accepted or corrected, the
+default) or, for demo projects and simulations, the hidden ``ClipReference`` texts (an
+augmented clip uses its source clip's). With a comparison model both models are scored on
+exactly the same clips, so that the before/after deltas compare like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxcart.datasets.catalog.store import load_vocabulary
+from voxcart.datasets.catalog.vocab import EntityVocabulary
+from voxcart.datasets.store.clip_filter import ClipFilter
+from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.revisions import current_transcripts
+from voxcart.datasets.store.schema import (
+    Clip,
+    ClipReference,
+    ModelVersion,
+    RevisionStatus,
+    Split,
+    Suggestion,
+)
+from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.errors import ModelError
+from voxcart.model.eval.metrics import ClipScore, Metrics, aggregate, score_clip
+from voxcart.model.eval.product_search import ProductSearch
+from voxcart.model.eval.slices import (
+    DEFAULT_SLICES,
+    ClipFacts,
+    check_dimensions,
+    group_by,
+    slice_values,
+)
+from voxcart.model.suggest import DEFAULT_BATCH_SIZE, suggest
+from voxcart.model.versions import find_model, to_spec
+
+REFERENCES: tuple[str, ...] = ("human", "hidden")
+SPLITS: tuple[str, ...] = (*(s.value for s in Split), "heldout", "all")
+"""Splits :func:`evaluate` accepts: one split, ``heldout`` (dev and test) or ``all``."""
+REFERENCE_LABELS = {
+    "human": "human transcripts (current accepted or corrected revision)",
+    "hidden": "HIDDEN reference texts (synthetic ground truth for demos and simulations; "
+    "not human labels)",
+}
+_HUMAN_STATUSES = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
+_MAX_LINEAGE_DEPTH = 16
+_IN_CHUNK = 500
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """One evaluated clip.
+
+    Attributes:
+        clip_id: the clip's id.
+        uid: the clip's uid.
+        slices: the clip's value in each slice dimension.
+        score: the model's hypothesis scored against the reference.
+        baseline: the comparison model's, when there is one.
+    """
+
+    clip_id: int
+    uid: str
+    slices: Mapping[str, str]
+    score: ClipScore
+    baseline: ClipScore | None = None
+
+
+@dataclass(frozen=True)
+class SliceMetrics:
+    """Metrics of the clips sharing one value of one slice dimension."""
+
+    dimension: str
+    value: str
+    metrics: Metrics
+    baseline: Metrics | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A clip of the split that is not in the evaluation, and why."""
+
+    clip_id: int
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """The result of :func:`evaluate`.
+
+    Attributes:
+        project_root: the evaluated project's folder.
+        model: the evaluated model version's name.
+        compare_to: the comparison model version's name, or None.
+        split: the split evaluated (or ``all``).
+        reference: ``human`` or ``hidden``.
+        reference_label: what the references are, in words (shown in every report).
+        created_at: when the evaluation ran (UTC).
+        selected: clips in the split.
+        unreferenced: of those, clips without a reference (left out).
+        skipped: referenced clips left out because a model has no transcript of them.
+        transcribed: clips newly transcribed (and stored) per model name.
+        overall: the model's metrics over the evaluated clips.
+        baseline: the comparison model's metrics over the same clips.
+        slices: metrics per slice dimension and value.
+        clips: every evaluated clip.
+    """
+
+    project_root: Path
+    model: str
+    compare_to: str | None
+    split: str
+    reference: str
+    reference_label: str
+    created_at: datetime
+    selected: int
+    unreferenced: int
+    skipped: tuple[Skipped, ...]
+    transcribed: Mapping[str, int]
+    overall: Metrics
+    baseline: Metrics | None
+    slices: tuple[SliceMetrics, ...]
+    clips: tuple[ClipResult, ...] = field(repr=False)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The slice dimensions, in the order asked for."""
+        return tuple(dict.fromkeys(s.dimension for s in self.slices))
+
+    def slices_of(self, dimension: str) -> list[SliceMetrics]:
+        """The slices of one dimension."""
+        return [s for s in self.slices if s.dimension == dimension]
+
+
+@dataclass(frozen=True)
+class _Model:
+    id: int
+    name: str
+    spec: ModelSpec
+
+
+def _resolve(session: Session, name: str, project_root: Path) -> _Model:
+    row = find_model(session, name)
+    return _Model(row.id, row.name, to_spec(row, project_root))
+
+
+@dataclass(frozen=True)
+class _ClipRow:
+    clip_id: int
+    uid: str
+    parent_id: int | None
+    facts: ClipFacts
+
+
+def _check_args(split: str, reference: str, batch_size: int) -> None:
+    if split not in SPLITS:
+        raise ModelError(f"split={split!r} is unknown; use one of {', '.join(SPLITS)}")
+    if reference not in REFERENCES:
+        raise ModelError(
+            f"reference={reference!r} is unknown; use 'human' (labelled transcripts) or "
+            "'hidden' (demo/simulation ground truth)"
+        )
+    if not 1 <= batch_size <= 1_000:
+        raise ModelError(f"batch_size={batch_size} must be between 1 and 1000")
+
+
+def _members(split: str) -> tuple[Split, ...] | None:
+    """The dataset splits an evaluation split covers (None: every clip)."""
+    if split == "all":
+        return None
+    return (Split.DEV, Split.TEST) if split == "heldout" else (Split(split),)
+
+
+def _split_clips(session: Session, split: str) -> list[_ClipRow]:
+    query = select(Clip.id, Clip.uid, Clip.parent_id, Clip.speaker, Clip.tags, Clip.origin)
+    members = _members(split)
+    if members is not None:
+        query = query.where(Clip.split.in_(members))
+    return [
+        _ClipRow(clip_id, uid, parent, ClipFacts(speaker, [str(t) for t in tags or []], origin))
+        for clip_id, uid, parent, speaker, tags, origin in session.execute(query.order_by(Clip.id))
+    ]
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    # Bounded IN lists: SQLite and PostgreSQL both cap the parameters of one statement.
+    return [list(ids[i : i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK)]
+
+
+def _human_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
+    views = current_transcripts(session, [r.clip_id for r in rows])
+    return {
+        clip_id: view.normalized
+        for clip_id, view in views.items()
+        if view.is_human and view.status in _HUMAN_STATUSES
+    }
+
+
+def _hidden_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
+    # A derived clip (augmented, segmented copy) says what its root clip says: climb the
+    # lineage until an ancestor has a hidden reference.
+    parent_of: dict[int, int | None] = {r.clip_id: r.parent_id for r in rows}
+    pending = {r.clip_id: r.clip_id for r in rows}  # clip -> ancestor to look up next
+    found: dict[int, str] = {}
+    for _ in range(_MAX_LINEAGE_DEPTH):
+        if not pending:
+            break
+        texts: dict[int, str] = {}
+        for chunk in _chunks(sorted(set(pending.values()))):
+            texts.update(
+                session.execute(
+                    select(ClipReference.clip_id, ClipReference.text).where(
+                        ClipReference.clip_id.in_(chunk)
+                    )
+                ).all()
+            )
+        unresolved: dict[int, int] = {}
+        for clip_id, ancestor in pending.items():
+            if ancestor in texts:
+                found[clip_id] = texts[ancestor]
+            else:
+                unresolved[clip_id] = ancestor
+        unknown = sorted({a for a in unresolved.values() if a not in parent_of})
+        for chunk in _chunks(unknown):
+            parent_of.update(
+                session.execute(select(Clip.id, Clip.parent_id).where(Clip.id.in_(chunk))).all()
+            )
+        pending = {
+            clip_id: parent
+            for clip_id, ancestor in unresolved.items()
+            if (parent := parent_of.get(ancestor)) is not None
+        }
+    return found
+
+
+def _stored_hypotheses(session: Session, model_id: int, clip_ids: Sequence[int]) -> dict[int, str]:
+    rows: dict[int, str] = {}
+    for chunk in _chunks(clip_ids):
+        rows.update(
+            session.execute(
+                select(Suggestion.clip_id, Suggestion.text).where(
+                    Suggestion.model_version_id == model_id, Suggestion.clip_id.in_(chunk)
+                )
+            ).all()
+        )
+    return rows
+
+
+def _transcribe_missing(
+    project: Project,
+    model: _Model,
+    split: str,
+    reference: str,
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[int, dict[int, str]]:
+    """Run suggest over the split's referenced clips; (clips transcribed, failure reasons)."""
+    backend = create_backend(model.spec)
+    backend.load()
+    members = _members(split)
+    parts: list[str | None] = [None] if members is None else [m.value for m in members]
+    filters = [
+        flt
+        for part in parts
+        for flt in (
+            [ClipFilter(split=part)]
+            if reference == "hidden"
+            else [ClipFilter(split=part, status=s.value) for s in _HUMAN_STATUSES]
+        )
+    ]
+    done, reasons = 0, {}
+    for flt in filters:
+        report = suggest(
+            project, model.name, flt, batch_size=batch_size, progress=progress, backend=backend
+        )
+        done += report.suggested
+        reasons.update({f.clip_id: f.reason for f in report.failures})
+    return done, reasons
+
+
+def _hypotheses(
+    project: Project,
+    model: _Model,
+    referenced: Sequence[int],
+    split: str,
+    reference: str,
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[dict[int, str], int, dict[int, str]]:
+    with project.session() as session:
+        stored = _stored_hypotheses(session, model.id, referenced)
+    if len(stored) == len(referenced):
+        return stored, 0, {}
+    done, reasons = _transcribe_missing(project, model, split, reference, batch_size, progress)
+    with project.session() as session:
+        stored = _stored_hypotheses(session, model.id, referenced)
+    return stored, done, reasons
+
+
+def _slices(
+    results: Sequence[ClipResult], dimensions: Sequence[str], compare: bool
+) -> list[SliceMetrics]:
+    by_id = {r.clip_id: r for r in results}
+    values = {r.clip_id: r.slices for r in results}
+    out: list[SliceMetrics] = []
+    for dimension in dimensions:
+        for value, ids in group_by(values, dimension).items():
+            members = [by_id[i] for i in ids]
+            out.append(
+                SliceMetrics(
+                    dimension,
+                    value,
+                    aggregate(m.score for m in members),
+                    aggregate(m.baseline for m in members if m.baseline is not None)
+                    if compare
+                    else None,
+                )
+            )
+    return out
+
+
+def _record(project: Project, model_id: int, report: EvalReport) -> None:
+    """Keep the headline numbers on the model version (``metrics["eval"]["<split>/<ref>"]``)."""
+    with project.session() as session:
+        row = session.get(ModelVersion, model_id)
+        if row is None:
+            return
+        metrics: dict[str, Any] = dict(row.metrics or {})
+        evals = dict(metrics.get("eval") or {})
+        evals[f"{report.split}/{report.reference}"] = {
+            **report.overall.to_dict(),
+            "evaluated_at": report.created_at.isoformat(),
+            "compare_to": report.compare_to,
+        }
+        metrics["eval"] = evals
+        row.metrics = metrics
+
+
+def evaluate(
+    project: Project,
+    model: str,
+    split: str = "test",
+    *,
+    reference: str = "human",
+    slices: Sequence[str] = DEFAULT_SLICES,
+    compare_to: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """Score a model version on a split against references, overall and by slice.
+
+    Args:
+        project: the open project.
+        model: a model version name, or a base name for its newest version.
+        split: ``train``, ``dev``, ``test``, ``heldout`` (dev and test together) or ``all``.
+        reference: ``human`` (current accepted/corrected human transcripts) or ``hidden``
+            (the stored hidden references of demo and simulated projects).
+        slices: slice dimensions (see :mod:`voxcart.model.eval.slices`).
+        compare_to: another model version to score on the same clips (before/after table).
+        batch_size: clips transcribed together where a model has no stored suggestion yet.
+        progress: called as progress(done, total) while clips are transcribed.
+
+    Raises:
+        ModelError: an argument is out of range, a model is unknown or cannot be loaded, the
+            split has no clips, none of its clips has a reference, or none could be
+            transcribed.
+    """
+    _check_args(split, reference, batch_size)
+    dimensions = check_dimensions(slices)
+    with project.session() as session:
+        row = _resolve(session, model, project.root)
+        base = _resolve(session, compare_to, project.root) if compare_to is not None else None
+    if base is not None and base.id == row.id:
+        raise ModelError(
+            f"compare_to={compare_to!r} is the evaluated model {row.name!r} itself; "
+            "compare with another model version"
+        )
+    with project.session() as session:
+        clips = _split_clips(session, split)
+        if not clips:
+            raise ModelError(
+                f"split {split!r} has no clips; assign splits with `voxcart split` or choose "
+                f"another --split ({', '.join(SPLITS)})"
+            )
+        refs = (_hidden_references if reference == "hidden" else _human_references)(session, clips)
+        vocabulary: EntityVocabulary | None = load_vocabulary(session)
+        search: ProductSearch | None = ProductSearch.from_session(session)
+    if not refs:
+        hint = (
+            "this project has no hidden references (only demo and simulated projects do); "
+            "use --reference human"
+            if reference == "hidden"
+            else "accept or correct some of them in the labeler, or use --reference hidden "
+            "for a demo project"
+        )
+        raise ModelError(f"none of the {len(clips)} {split} clip(s) has a reference; {hint}")
+    vocabulary = vocabulary if vocabulary is not None and len(vocabulary) else None
+    search = search if search is not None and len(search) else None
+    referenced = [c.clip_id for c in clips if c.clip_id in refs]
+    models = [row] if base is None else [row, base]
+    hypotheses: list[dict[int, str]] = []
+    transcribed: dict[str, int] = {}
+    reasons: dict[int, str] = {}
+    for version in models:
+        found, done, why = _hypotheses(
+            project, version, referenced, split, reference, batch_size, progress
+        )
+        hypotheses.append(found)
+        transcribed[version.name] = done
+        for clip_id, reason in why.items():
+            reasons.setdefault(clip_id, f"{version.name}: {reason}")
+    results: list[ClipResult] = []
+    skipped: list[Skipped] = []
+    for clip in clips:
+        if clip.clip_id not in refs:
+            continue
+        missing = [m.name for m, h in zip(models, hypotheses, strict=True) if clip.clip_id not in h]
+        if missing:
+            reason = reasons.get(clip.clip_id, f"no transcript from {', '.join(missing)}")
+            skipped.append(Skipped(clip.clip_id, clip.uid, reason))
+            continue
+        ref = refs[clip.clip_id]
+        scores = [
+            score_clip(ref, h[clip.clip_id], vocabulary=vocabulary, search=search)
+            for h in hypotheses
+        ]
+        results.append(
+            ClipResult(
+                clip.clip_id,
+                clip.uid,
+                slice_values(clip.facts, scores[0].reference, dimensions, vocabulary),
+                scores[0],
+                scores[1] if len(scores) > 1 else None,
+            )
+        )
+    if not results:
+        raise ModelError(
+            f"none of the {len(referenced)} referenced {split} clip(s) could be transcribed; "
+            f"first reason: {skipped[0].reason if skipped else 'unknown'}"
+        )
+    report = EvalReport(
+        project_root=project.root,
+        model=row.name,
+        compare_to=base.name if base is not None else None,
+        split=split,
+        reference=reference,
+        reference_label=REFERENCE_LABELS[reference],
+        created_at=datetime.now(UTC),
+        selected=len(clips),
+        unreferenced=len(clips) - len(refs),
+        skipped=tuple(skipped),
+        transcribed=transcribed,
+        overall=aggregate(r.score for r in results),
+        baseline=aggregate(r.baseline for r in results if r.baseline is not None)
+        if base is not None
+        else None,
+        slices=tuple(_slices(results, dimensions, base is not None)),
+        clips=tuple(results),
+    )
+    _record(project, row.id, report)
+    return report
