@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import typer
 
 from voxcart.labeler.cli.root import COMMANDS, load_command
@@ -137,7 +136,7 @@ def test_root_help_lines_are_the_commands_own() -> None:
 
 def test_every_command_is_reachable_from_the_root() -> None:
     group = typer.main.get_command(root_app)
-    ctx = click.Context(group)
+    ctx = typer.Context(group)
     assert group.list_commands(ctx) == list(COMMANDS)
     for name in COMMANDS:
         assert group.get_command(ctx, name) is not None

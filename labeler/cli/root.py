@@ -14,9 +14,8 @@ import importlib
 import sys
 from typing import Any
 
-import click
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from voxcart.datasets.errors import VoxcartError
 
@@ -88,14 +87,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 lines equal to the commands' own)."""
 
 
-def load_command(name: str) -> click.Command:
+# typer vendors its own click (typer._click); its classes are reached through typer.core and the
+# commands it builds, and typed as Any here so that no private module is imported.
+
+
+def load_command(name: str) -> Any:
     """The click command `name`, importing only the module that defines it."""
     module = importlib.import_module(COMMANDS[name][0])
     holder = typer.Typer()
     holder.callback()(_noop)
     module.register(holder)
     group = typer.main.get_command(holder)
-    command = group.get_command(click.Context(group), name)  # type: ignore[attr-defined]
+    command = group.get_command(typer.Context(group), name)  # type: ignore[attr-defined]
     if command is None:
         raise RuntimeError(f"{COMMANDS[name][0]}.register did not add the command {name!r}")
     return command
@@ -110,22 +113,22 @@ class LazyGroup(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         """Command names in :data:`COMMANDS` order."""
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command (a placeholder carrying its help line while the root help is shown)."""
         if cmd_name not in COMMANDS:
             return None
         if self._listing:
-            return click.Command(cmd_name, help=COMMANDS[cmd_name][1])
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
         cached = self.commands.get(cmd_name)
         if cached is None:
             cached = self.commands[cmd_name] = load_command(cmd_name)
         return cached
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         """The root help, from the table alone."""
         self._listing = True
         try:
@@ -134,7 +137,7 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
-def _flag_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+def _flag_type_rich(self: TyperOption, ctx: Any) -> str | None:
     """No value type for flags: they take no value, so typer's ``<bool>`` only misleads."""
     if self.is_flag:
         return None
