@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +18,8 @@ from voxcart.datasets.store.schema import Role
 from voxcart.labeler.app import context as app_context
 
 PAGES_PACKAGE = "voxcart.labeler.pages"
+FAVICON = Path(__file__).resolve().parent / "favicon.png"
+"""The tab icon, shipped with the package: an icon name or emoji would be fetched from a CDN."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def _sidebar(user_name: str, role: Role) -> None:
 
 def main() -> None:
     """Build the navigation for the current user and run the selected page."""
-    st.set_page_config(page_title="voxcart", page_icon=":material/graphic_eq:", layout="wide")
+    st.set_page_config(page_title="voxcart", page_icon=str(FAVICON), layout="wide")
     app_context.get_project()
     user = app_context.current_user()
     if user is None:

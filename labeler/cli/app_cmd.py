@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
-from voxcart.datasets.errors import ProjectError
 from voxcart.datasets.store.project import open_project
 from voxcart.labeler.app.context import DB_ENV, PROJECT_ENV
+from voxcart.labeler.app.server import (
+    APP_SCRIPT,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    check_port_free,
+    is_loopback,
+    serve,
+    streamlit_command,
+)
 
-APP_SCRIPT = Path(__file__).resolve().parent.parent / "app_script" / "voxcart_app.py"
-"""The script Streamlit runs (package data, so that a wheel install has it too)."""
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8501
-
-
-def streamlit_command(host: str, port: int, headless: bool) -> list[str]:
-    """The ``python -m streamlit run`` command line that serves the app.
-
-    Raises:
-        ProjectError: the port is outside 1..65535.
-    """
-    if not 1 <= port <= 65535:
-        raise ProjectError(f"--port {port} is not a TCP port; use 1 to 65535 (default 8501)")
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_SCRIPT),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true" if headless else "false",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+__all__ = ["APP_SCRIPT", "app_cmd", "app_environment", "register", "streamlit_command"]
 
 
 def app_environment(project_dir: Path, db: str | None) -> dict[str, str]:
@@ -56,15 +33,6 @@ def app_environment(project_dir: Path, db: str | None) -> dict[str, str]:
     else:
         env.pop(DB_ENV, None)
     return env
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def app_cmd(
@@ -88,16 +56,20 @@ def app_cmd(
     root = project.root
     project.close()
     command = streamlit_command(host, port, headless)
-    if not _is_loopback(host):
+    check_port_free(host, port)
+    if not is_loopback(host):
         typer.echo(
             f"voxcart: warning: serving on {host}: anyone who can reach this address can try to "
             "log in; use HTTPS in front of it",
             err=True,
         )
     typer.echo(f"voxcart app: serving {root} at http://{host}:{port}  (Ctrl+C stops it)")
-    completed = subprocess.run(command, env=app_environment(root, db), check=False)
-    if completed.returncode != 0:
-        raise typer.Exit(completed.returncode)
+    result = serve(command, app_environment(root, db))
+    if result.stopped_by is not None:
+        typer.echo(f"voxcart app: stopped ({result.stopped_by.name})", err=True)
+        return
+    if result.returncode != 0:
+        raise typer.Exit(result.returncode)
 
 
 def register(app: typer.Typer) -> None:

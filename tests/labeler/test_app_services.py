@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -85,32 +86,17 @@ def test_zip_folder_keeps_relative_names_and_skips_symlinks(tmp_path):
         assert archive.namelist() == ["v1-csv/train/manifest.csv"]
 
 
-def test_app_command_runs_streamlit_on_loopback_with_the_project(project, monkeypatch):
-    seen = {}
-
-    class Done:
-        returncode = 0
-
-    def fake_run(command, env, check):
-        seen["command"], seen["env"] = command, env
-        return Done()
-
-    # The real `streamlit run` would serve forever; the command line is what matters here.
-    monkeypatch.setattr(app_cli.subprocess, "run", fake_run)
-    import typer
-
-    cli = typer.Typer()
-    app_cli.register(cli)
-    cli.command("noop")(lambda: None)  # keep `app` a sub-command
-    result = CliRunner().invoke(cli, ["app", "-p", str(project.root), "--headless"])
-    assert result.exit_code == 0, result.output
-    cmd = seen["command"]
+def test_app_command_line_serves_the_packaged_script_on_the_given_address():
+    cmd = app_cli.streamlit_command("127.0.0.1", 8600, headless=True)
     assert cmd[1:5] == ["-m", "streamlit", "run", str(app_cli.APP_SCRIPT)]
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--server.port") + 1] == "8600"
     assert cmd[cmd.index("--server.headless") + 1] == "true"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
-    assert seen["env"]["VOXCART_PROJECT"] == str(project.root)
+    assert cmd[cmd.index("--client.toolbarMode") + 1] == "minimal"  # no Deploy button
     assert app_cli.APP_SCRIPT.is_file()
+    env = app_cli.app_environment(Path("/srv/shop"), None)
+    assert env["VOXCART_PROJECT"] == "/srv/shop" and "VOXCART_DB" not in env
 
 
 def test_app_command_refuses_a_directory_that_is_not_a_project(tmp_path):
