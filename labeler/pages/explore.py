@@ -11,6 +11,7 @@ from voxcart.datasets.errors import AudioError
 from voxcart.datasets.store.schema import RevisionStatus, Split
 from voxcart.datasets.store.stats import UNLABELED
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, render_diff, require_role
+from voxcart.labeler.components.table import show_table
 from voxcart.labeler.pages.boundaries_section import render_boundaries
 from voxcart.labeler.services import browse
 
@@ -98,7 +99,7 @@ def _clip_detail(rows: list[browse.ClipRow]) -> None:
         render_diff(row.suggestion, row.text)
     st.caption("Revision history (oldest first)")
     history = browse.clip_history(project, clip_id)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
@@ -114,7 +115,6 @@ def _clip_detail(rows: list[browse.ClipRow]) -> None:
                 for h in history
             ]
         ),
-        hide_index=True,
         key="voxcart_explore_history",
     )
 
@@ -123,7 +123,9 @@ def _charts(rows: list[browse.ClipRow]) -> None:
     st.subheader("Charts")
     hours = browse.labelled_hours_by_day(get_project())
     st.caption("Hours labelled over time (cumulative)")
-    if hours:
+    if len(hours) == 1:  # one point draws no line: show the day as a bar
+        st.bar_chart(pd.DataFrame(hours, columns=["day", "hours"]).set_index("day"))
+    elif hours:
         st.line_chart(pd.DataFrame(hours, columns=["day", "hours"]).set_index("day"))
     else:
         st.text("No human transcripts yet.")
@@ -154,7 +156,12 @@ def render() -> None:
         [r.__dict__ for r in rows], columns=[f.name for f in fields(browse.ClipRow)]
     )
     frame["flags"] = frame["flags"].map(lambda f: ", ".join(f))
-    st.dataframe(frame[_TABLE_COLUMNS], hide_index=True, key="voxcart_explore_table")
+    show_table(
+        frame[_TABLE_COLUMNS],
+        key="voxcart_explore_table",
+        percent=["wer"],
+        seconds=["duration_s"],
+    )
     if rows:
         _clip_detail(rows)
     _charts(rows)

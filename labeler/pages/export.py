@@ -91,6 +91,8 @@ def render() -> None:
     """Export options, the export itself, and the zip download."""
     require_role(*PAGE_ROLES["export"])
     st.title("Export")
-    st.text("The same exporter as `voxcart export`; each export is recorded as a dataset version.")
+    st.caption(
+        "The same exporter as `voxcart export`; each export is recorded as a dataset version."
+    )
     _form()
     _download()

@@ -8,6 +8,7 @@ import streamlit as st
 from voxcart.datasets.store.schema import Role
 from voxcart.datasets.store.stats import project_stats
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.components.table import show_table
 from voxcart.labeler.services.overview import annotator_activity
 from voxcart.labeler.services.review import count_pending_reviews
 
@@ -37,14 +38,13 @@ def render() -> None:
 
     if user.role in (Role.REVIEWER, Role.LEAD):
         st.subheader("Team")
-        st.dataframe(
+        show_table(
             pd.DataFrame([a.__dict__ for a in activity]).drop(columns=["user_id"], errors="ignore"),
-            hide_index=True,
             key="voxcart_home_team",
         )
 
     st.subheader("Clips by status")
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "status": list(stats.clips_by_status),
@@ -52,10 +52,10 @@ def render() -> None:
                 "hours": [stats.hours_by_status.get(k, 0.0) for k in stats.clips_by_status],
             }
         ),
-        hide_index=True,
+        key="voxcart_home_status",
     )
     st.subheader("Clips by split")
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "split": list(stats.clips_by_split),
@@ -63,7 +63,7 @@ def render() -> None:
                 "hours": [stats.hours_by_split.get(k, 0.0) for k in stats.clips_by_split],
             }
         ),
-        hide_index=True,
+        key="voxcart_home_split",
     )
     st.text(
         f"Speakers: {stats.speakers}   vocabulary: {stats.vocabulary} words   "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from voxcart.datasets.errors import AudioError, VoxcartError
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, render_diff, require_role
+from voxcart.labeler.components.table import MISSING, show_table
 from voxcart.labeler.errors import StaleEditError
 from voxcart.labeler.services import review
 from voxcart.labeler.services.browse import clip_audio
@@ -103,15 +104,16 @@ def _agreement() -> None:
     report = review.agreement(get_project())
     cols = st.columns(3)
     cols[0].metric("Double-annotated clips", report.clips)
-    cols[1].metric("Inter-annotator WER", f"{report.pooled_wer:.1%}")
-    cols[2].metric("Identical pairs", f"{report.exact_match:.0%}")
+    # With no pair there is no rate to show: a dash, not a reassuring "0.0%".
+    cols[1].metric("Inter-annotator WER", f"{report.pooled_wer:.1%}" if report.pairs else MISSING)
+    cols[2].metric("Identical pairs", f"{report.exact_match:.0%}" if report.pairs else MISSING)
     if not report.pairs:
         st.info(
             "No clip has been annotated by two different people yet. Agreement appears here "
             "once some clips are."
         )
         return
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
@@ -120,13 +122,13 @@ def _agreement() -> None:
                     "annotator B": p.user_b,
                     "text A": p.text_a,
                     "text B": p.text_b,
-                    "WER": round(p.wer, 4),
+                    "WER": p.wer,
                 }
                 for p in report.pairs
             ]
         ),
-        hide_index=True,
         key="voxcart_review_agreement",
+        percent=["WER"],
     )
     st.caption("Adjudicate a disagreement by editing the clip's transcript in the queue.")
 
