@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
+import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
 from voxcart.augment.presets import list_presets
-from voxcart.augment.preview import Preview, preview
+from voxcart.augment.preview import HOP_S, Preview, preview
 from voxcart.datasets.errors import VoxcartError
 from voxcart.datasets.store.schema import Clip
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.components.spectrogram import (
+    parameter_rows,
+    shared_scale,
+    spectrogram_figure,
+)
+from voxcart.labeler.components.table import show_table
 
 CLIP_CHOICES = 500
 """Clips offered in the picker (the first ones by id); type an id for any other."""
-
-
-def spectrogram_image(spec: np.ndarray, floor_db: float = 80.0) -> np.ndarray:
-    """A log-mel spectrogram (dB) as an 8-bit grey image, low frequencies at the bottom."""
-    top = float(np.max(spec)) if spec.size else 0.0
-    scaled = np.clip((spec - (top - floor_db)) / floor_db, 0.0, 1.0)
-    return np.ascontiguousarray((scaled[::-1] * 255).astype(np.uint8))
 
 
 @st.cache_data(max_entries=8, show_spinner="Augmenting…")
@@ -63,14 +62,20 @@ def render() -> None:
     except VoxcartError as exc:
         st.error(f"Cannot preview clip {uids[clip_id]}: {exc}")
         return
+    scale = shared_scale([result.before_spec, result.after_spec])
     before, after = st.columns(2)
-    with before:
-        st.subheader("Before")
-        st.audio(result.before_audio, sample_rate=result.sr)
-        st.image(spectrogram_image(result.before_spec), caption="log-mel spectrogram")
-    with after:
-        st.subheader("After")
-        st.audio(result.after_audio, sample_rate=result.sr)
-        st.image(spectrogram_image(result.after_spec), caption="log-mel spectrogram")
-    st.caption("Sampled parameters")
-    st.code(json.dumps(result.params, indent=2, sort_keys=True, default=str), language="json")
+    for column, title, audio, spec in (
+        (before, "Before", result.before_audio, result.before_spec),
+        (after, "After", result.after_audio, result.after_spec),
+    ):
+        with column:
+            st.subheader(title)
+            st.audio(audio, sample_rate=result.sr)
+            st.pyplot(
+                spectrogram_figure(spec, result.sr, HOP_S, f"{title}: log-mel spectrogram", scale)
+            )
+    st.subheader("Sampled parameters")
+    rows = parameter_rows(result.params)
+    show_table(pd.DataFrame(rows, columns=["parameter", "value"]), key="voxcart_augment_params")
+    with st.expander("As JSON (lineage record)"):
+        st.code(json.dumps(result.params, indent=2, sort_keys=True, default=str), language="json")
