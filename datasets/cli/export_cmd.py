@@ -10,7 +10,12 @@ import typer
 from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.export.exporter import FORMATS, ExportResult, export_dataset
-from voxcart.datasets.export.rows import TEXT_MODES, TextMode
+from voxcart.datasets.export.rows import (
+    DEFAULT_STATUSES,
+    REVIEWED_STATUSES,
+    TEXT_MODES,
+    TextMode,
+)
 from voxcart.datasets.store.project import open_project
 
 
@@ -23,7 +28,10 @@ def _csv_list(value: str | None) -> list[str] | None:
 
 def summary(result: ExportResult) -> str:
     """The lines printed after an export."""
-    lines = [f"exported {result.total_rows} clip(s), {result.hours:.3f} h as {result.format}"]
+    lines = [
+        f"exported {result.total_rows} clip(s), {result.hours:.3f} h as {result.format}; "
+        f"{result.reviewed} reviewed"
+    ]
     for split, rows in result.rows.items():
         lines.append(f"  {split:<5} {rows:>8} clips")
     lines += [
@@ -55,7 +63,15 @@ def export(
     ] = "normalized",
     status: Annotated[
         str, typer.Option(help="Statuses of the newest revision to export, comma-separated.")
-    ] = "accepted,corrected",
+    ] = ",".join(DEFAULT_STATUSES),
+    reviewed_only: Annotated[
+        bool,
+        typer.Option(
+            "--reviewed-only",
+            help="Only clips a reviewer approved or edited (status reviewed); same as "
+            "--status reviewed.",
+        ),
+    ] = False,
     include_pseudo: Annotated[
         bool, typer.Option("--include-pseudo", help="Also export model pseudo-labels.")
     ] = False,
@@ -83,6 +99,12 @@ def export(
             f"{text!r}; use one of {', '.join(TEXT_MODES)}", param_hint="--text"
         )
     statuses = _csv_list(status)
+    if reviewed_only:
+        if statuses != list(DEFAULT_STATUSES):
+            raise typer.BadParameter(
+                "give --reviewed-only or --status, not both", param_hint="--reviewed-only"
+            )
+        statuses = list(REVIEWED_STATUSES)
     if not statuses:
         raise typer.BadParameter("name at least one status", param_hint="--status")
     text_mode: TextMode = "verbatim" if text == "verbatim" else "normalized"

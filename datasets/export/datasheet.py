@@ -33,6 +33,7 @@ class SplitSheet:
 
     Attributes:
         clips: exported clips.
+        reviewed: of those, clips whose transcript a reviewer approved or edited.
         hours: their total duration.
         speakers: distinct speakers (clips without one are not counted).
         vocabulary: distinct words.
@@ -56,6 +57,7 @@ class SplitSheet:
     catalog_terms_covered: int | None = None
     catalog_coverage: float | None = None
     clips_with_entity: float | None = None
+    reviewed: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ class Datasheet:
         return sum(s.clips for s in self.splits.values())
 
     @property
+    def reviewed(self) -> int:
+        """Reviewed clips over all splits."""
+        return sum(s.reviewed for s in self.splits.values())
+
+    @property
     def hours(self) -> float:
         """Hours over all splits."""
         return round(sum(s.hours for s in self.splits.values()), 6)
@@ -87,6 +94,7 @@ class Datasheet:
         data = asdict(self)
         data["clips"] = self.clips
         data["hours"] = self.hours
+        data["reviewed"] = self.reviewed
         return data
 
     def to_markdown(self) -> str:
@@ -96,6 +104,7 @@ class Datasheet:
             "",
             f"- format: `{self.format}`",
             f"- clips: {self.clips}, hours: {self.hours:.3f}",
+            f"- reviewed (approved or edited by a reviewer): {self.reviewed} of {self.clips}",
             f"- content hash (sha256 of the rows): `{self.content_hash}`",
             f"- options: {', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))}",
         ]
@@ -103,13 +112,14 @@ class Datasheet:
             lines.append(f"- catalog entity terms: {self.catalog_terms}")
         lines += [
             "",
-            "| split | clips | hours | speakers | vocabulary | running words | OOV vs train "
-            "| catalog OOV words | catalog terms covered | clips with entity |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| split | clips | reviewed | hours | speakers | vocabulary | running words "
+            "| OOV vs train | catalog OOV words | catalog terms covered | clips with entity |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, s in self.splits.items():
             lines.append(
-                f"| {name} | {s.clips} | {s.hours:.3f} | {s.speakers} | {s.vocabulary} "
+                f"| {name} | {s.clips} | {s.reviewed} | {s.hours:.3f} | {s.speakers} "
+                f"| {s.vocabulary} "
                 f"| {s.running_words} | {_pct(s.train_oov_rate)} "
                 f"| {_count_pct(s.catalog_oov_words, s.catalog_oov_rate)} "
                 f"| {_count_pct(s.catalog_terms_covered, s.catalog_coverage)} "
@@ -163,6 +173,7 @@ class _SplitTally:
     words: Counter[str] = field(default_factory=Counter)
     covered: set[str] = field(default_factory=set)
     clips_with_entity: int = 0
+    reviewed: int = 0
 
 
 class DatasheetBuilder:
@@ -183,6 +194,7 @@ class DatasheetBuilder:
         if tally is None:
             tally = self._splits[row.split] = _SplitTally()
         tally.clips += 1
+        tally.reviewed += row.reviewed
         tally.seconds += row.duration_s
         if row.speaker:
             tally.speakers.add(row.speaker)
@@ -242,6 +254,7 @@ class DatasheetBuilder:
             vocabulary=len(tally.words),
             running_words=running,
             train_oov_rate=oov,
+            reviewed=tally.reviewed,
         )
         if self._terms is None or catalog_words is None:
             return sheet

@@ -75,6 +75,7 @@ class ExportResult:
             of format, folder and copied audio, so equal hashes mean equal data.
         datasheet_path: the datasheet.json in the export folder.
         skipped: clips left out because their audio could not be cut, with the reason.
+        reviewed: exported clips whose transcript a reviewer approved or edited.
     """
 
     dataset_version_id: int
@@ -86,6 +87,7 @@ class ExportResult:
     content_hash: str
     datasheet_path: Path
     skipped: tuple[str, ...] = ()
+    reviewed: int = 0
 
     @property
     def total_rows(self) -> int:
@@ -339,4 +341,5 @@ def export_dataset(
         content_hash=outcome.content_hash,
         datasheet_path=final / "datasheet.json",
         skipped=tuple(outcome.skipped),
+        reviewed=sheet.reviewed,
     )

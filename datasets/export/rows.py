@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from voxcart.datasets.errors import ExportError
 from voxcart.datasets.store.schema import (
+    LABEL_STATUSES,
     Clip,
     ModelVersion,
     Recording,
@@ -29,7 +30,9 @@ from voxcart.datasets.store.schema import (
 
 TextMode = Literal["verbatim", "normalized"]
 TEXT_MODES: tuple[str, ...] = ("verbatim", "normalized")
-DEFAULT_STATUSES: tuple[RevisionStatus, ...] = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
+DEFAULT_STATUSES: tuple[RevisionStatus, ...] = LABEL_STATUSES
+REVIEWED_STATUSES: tuple[RevisionStatus, ...] = (RevisionStatus.REVIEWED,)
+"""What ``export --reviewed-only`` takes: transcripts a reviewer approved or edited."""
 BATCH_ROWS = 2000
 
 
@@ -138,6 +141,8 @@ class ExportRow:
     language: str
     split: str
     provenance: Provenance | None = None
+    reviewed: bool = False
+    """A reviewer approved or edited the transcript (not part of the content hash)."""
 
     def canonical(self) -> dict[str, Any]:
         """The row's content, independent of format and location (what the content hash covers).
@@ -269,6 +274,7 @@ def iter_rows(
         Revision.verbatim,
         Revision.normalized,
         Revision.source,
+        Revision.status,
     ]
     if provenance:
         columns += [User.username, Suggestion.text.label("suggestion_text"), ModelVersion.name]
@@ -315,6 +321,7 @@ def iter_rows(
             language=r.locale,
             split=r.split.value if isinstance(r.split, Split) else str(r.split),
             provenance=prov,
+            reviewed=r.status == RevisionStatus.REVIEWED,
         )
 
 

@@ -63,8 +63,18 @@ class RevisionStatus(enum.StrEnum):
 
     ACCEPTED = "accepted"
     CORRECTED = "corrected"
+    REVIEWED = "reviewed"
     SKIPPED = "skipped"
     FLAGGED = "flagged"
+
+
+ANNOTATION_STATUSES: tuple[RevisionStatus, ...] = (
+    RevisionStatus.ACCEPTED,
+    RevisionStatus.CORRECTED,
+)
+"""An annotator's transcript (kept as it was, or corrected), waiting for review."""
+LABEL_STATUSES: tuple[RevisionStatus, ...] = (*ANNOTATION_STATUSES, RevisionStatus.REVIEWED)
+"""A transcript that counts as a label: an annotator's, or one a reviewer approved or edited."""
 
 
 class TaskState(enum.StrEnum):

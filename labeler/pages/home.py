@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from voxcart.datasets.store.schema import Role
+from voxcart.datasets.store.schema import LABEL_STATUSES, Role
 from voxcart.datasets.store.stats import project_stats
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
 from voxcart.labeler.components.table import show_table
@@ -20,7 +20,7 @@ def render() -> None:
     st.title("voxcart")
     st.text(f"Project: {project.config.name}  ({project.root})")
     stats = project_stats(project)
-    labelled = sum(stats.clips_by_status.get(s, 0) for s in ("accepted", "corrected"))
+    labelled = sum(stats.clips_by_status.get(s.value, 0) for s in LABEL_STATUSES)
     cols = st.columns(4)
     cols[0].metric("Clips", stats.clips)
     cols[1].metric("Hours", f"{stats.hours:.2f}")

@@ -20,13 +20,21 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.splits import unit_hash
 from voxcart.datasets.store.config import LabelingConfig
 from voxcart.datasets.store.queue import SECOND_PASS_KIND, cancel, enqueue, task_is_open
-from voxcart.datasets.store.schema import Clip, Revision, RevisionStatus, Task, User
+from voxcart.datasets.store.schema import (
+    ANNOTATION_STATUSES,
+    Clip,
+    Revision,
+    RevisionStatus,
+    Task,
+    User,
+)
 
 HUMAN_SOURCE = "human"
 """Source of an annotator's submit (equal to ``submit.SUBMIT_SOURCE``; submit imports us)."""
 REVIEW_SOURCE_PREFIX = "review:"
 """Prefix of the sources of review revisions (approve, edit, reject)."""
-HUMAN_STATUSES = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
+HUMAN_STATUSES = ANNOTATION_STATUSES
+"""Annotators' transcripts: a reviewer's approval or edit is not a second annotation."""
 """Statuses of a submit that counts as a transcript (skips and flags do not)."""
 
 

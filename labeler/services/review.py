@@ -2,11 +2,15 @@
 
 Reviews are revisions, so history stays append-only and exports see the reviewed text:
 
-* approve: a copy of the current text, status ``accepted``, source ``review:approve``,
+* approve: a copy of the current text, status ``reviewed``, source ``review:approve``,
   flag ``reviewed``;
 * reject: the current text kept, status ``flagged``, flag ``rejected:<reason>`` (the full
   reason in the note), and the clip queued for annotation again;
-* edit: the reviewer's text, status ``corrected``, source ``review:edit``, flag ``reviewed``.
+* edit: the reviewer's text, status ``reviewed``, source ``review:edit``, flag ``reviewed``.
+
+So reviewed and unreviewed work stay apart: an annotator's accept is ``accepted`` (or
+``corrected``), a reviewer's verdict ``reviewed``, and ``export --reviewed-only`` takes only the
+latter.
 
 The review queue is derived from the database: clips whose newest revision is a human
 annotation (source ``human``, accepted or corrected) that nobody has reviewed since. A clip
@@ -29,6 +33,7 @@ from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import enqueue
 from voxcart.datasets.store.revisions import add_revision, current_transcripts, latest_revision_ids
 from voxcart.datasets.store.schema import (
+    ANNOTATION_STATUSES,
     Clip,
     Revision,
     RevisionStatus,
@@ -57,7 +62,6 @@ NOTE_MAX = 1000
 REVIEW_ROLES = (Role.REVIEWER, Role.LEAD)
 REQUEUE_PRIORITY = 1.0
 """Priority of a rejected clip's new annotation task (above the default 0)."""
-_PENDING_STATUSES = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def pending_reviews(
 def _pending() -> tuple[ColumnElement[bool], ...]:
     return (
         Revision.source == SUBMIT_SOURCE,
-        Revision.status.in_(_PENDING_STATUSES),
+        Revision.status.in_(ANNOTATION_STATUSES),
         ~awaiting_second_pass(),
     )
 
@@ -239,7 +243,7 @@ def _reviewable(
 def approve(
     project: Project, reviewer_id: int, clip_id: int, base_revision_id: int
 ) -> ReviewResult:
-    """Accept the clip's current transcript as is (a new ``accepted`` revision).
+    """Approve the clip's current transcript as is (a new ``reviewed`` revision).
 
     Raises:
         PermissionDeniedError: the user is not an active reviewer or lead.
@@ -252,14 +256,14 @@ def approve(
             session,
             clip_id,
             base.verbatim,
-            RevisionStatus.ACCEPTED,
+            RevisionStatus.REVIEWED,
             source=APPROVE_SOURCE,
             user_id=reviewer_id,
             flags=[REVIEWED_FLAG],
             suggestion_id=base.suggestion_id,
             note=f"approved revision {base.id}",
         )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.ACCEPTED)
+        return ReviewResult(rev.id, clip_id, RevisionStatus.REVIEWED)
 
 
 def clean_reason(reason: str) -> str:
@@ -313,7 +317,7 @@ def reject(
 def edit(
     project: Project, reviewer_id: int, clip_id: int, base_revision_id: int, text: str
 ) -> ReviewResult:
-    """Replace the transcript with the reviewer's text (a ``corrected`` revision).
+    """Replace the transcript with the reviewer's text (a ``reviewed`` revision).
 
     Raises:
         PermissionDeniedError: the user is not an active reviewer or lead.
@@ -329,14 +333,14 @@ def edit(
             session,
             clip_id,
             body,
-            RevisionStatus.CORRECTED,
+            RevisionStatus.REVIEWED,
             source=EDIT_SOURCE,
             user_id=reviewer_id,
             flags=[REVIEWED_FLAG],
             suggestion_id=base.suggestion_id,
             note=f"edited revision {base.id}",
         )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.CORRECTED)
+        return ReviewResult(rev.id, clip_id, RevisionStatus.REVIEWED)
 
 
 @dataclass(frozen=True)
@@ -386,7 +390,7 @@ def agreement(project: Project) -> AgreementReport:
             .where(
                 Revision.source == SUBMIT_SOURCE,
                 Revision.is_human.is_(True),
-                Revision.status.in_(_PENDING_STATUSES),
+                Revision.status.in_(ANNOTATION_STATUSES),
             )
             .order_by(Revision.clip_id, Revision.id)
         ).all()

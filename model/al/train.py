@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
-from voxcart.datasets.store.schema import Clip, ModelVersion, Revision, RevisionStatus, Split
+from voxcart.datasets.store.schema import (
+    LABEL_STATUSES,
+    Clip,
+    ModelVersion,
+    Revision,
+    Split,
+)
 from voxcart.model.al.candidates import pool_clip_ids
 from voxcart.model.al.pseudo import PseudoLabels, check_threshold, confident_suggestions
 from voxcart.model.al.rounds import (
@@ -197,7 +203,7 @@ def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tup
         .join(Clip, Clip.id == Revision.clip_id)
         .where(
             labelled,
-            Revision.status.in_([RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED]),
+            Revision.status.in_(LABEL_STATUSES),
             or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
         )
     ).one()

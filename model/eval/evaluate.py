@@ -25,10 +25,10 @@ from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import current_transcripts
 from voxcart.datasets.store.schema import (
+    LABEL_STATUSES,
     Clip,
     ClipReference,
     ModelVersion,
-    RevisionStatus,
     Split,
     Suggestion,
 )
@@ -54,7 +54,6 @@ REFERENCE_LABELS = {
     "hidden": "HIDDEN reference texts (synthetic ground truth for demos and simulations; "
     "not human labels)",
 }
-_HUMAN_STATUSES = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
 _MAX_LINEAGE_DEPTH = 16
 _IN_CHUNK = 500
 
@@ -207,7 +206,7 @@ def _human_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, s
     return {
         clip_id: view.normalized
         for clip_id, view in views.items()
-        if view.is_human and view.status in _HUMAN_STATUSES
+        if view.is_human and view.status in LABEL_STATUSES
     }
 
 
@@ -280,7 +279,7 @@ def _transcribe_missing(
         for flt in (
             [ClipFilter(split=part)]
             if reference == "hidden"
-            else [ClipFilter(split=part, status=s.value) for s in _HUMAN_STATUSES]
+            else [ClipFilter(split=part, status=s.value) for s in LABEL_STATUSES]
         )
     ]
     done, reasons = 0, {}

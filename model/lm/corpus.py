@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.catalog.store import load_vocabulary
 from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
 from voxcart.datasets.store.schema import (
+    LABEL_STATUSES,
     Clip,
     Product,
     Revision,
-    RevisionStatus,
     Split,
 )
 from voxcart.datasets.text.normalize import normalize
@@ -231,7 +231,7 @@ def accepted_transcripts(session: Session, label_sources: Sequence[str] = ()) ->
         .join(Clip, Clip.id == Revision.clip_id)
         .where(
             labelled,
-            Revision.status.in_([RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED]),
+            Revision.status.in_(LABEL_STATUSES),
             or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
         )
     )

@@ -23,10 +23,10 @@ from voxcart.datasets.errors import AudioError
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
 from voxcart.datasets.store.schema import (
+    LABEL_STATUSES,
     Clip,
     Recording,
     Revision,
-    RevisionStatus,
     Split,
     Suggestion,
 )
@@ -38,7 +38,6 @@ SAMPLE_RATE = 16_000
 LABEL_PAD = -100
 # Shorter audio leaves fewer encoder frames than a SpecAugment time mask is long.
 MIN_SAMPLES = round(0.3 * SAMPLE_RATE)
-_GOOD = (RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED)
 Augment = Callable[[np.ndarray, int, int, str], np.ndarray]
 
 
@@ -127,7 +126,7 @@ def _human_clips(
             .join(Recording, Recording.id == Clip.recording_id)
             .join(latest, latest.c.clip_id == Clip.id)
             .join(Revision, Revision.id == latest.c.revision_id)
-            .where(Clip.split == split, labelled, Revision.status.in_(_GOOD))
+            .where(Clip.split == split, labelled, Revision.status.in_(LABEL_STATUSES))
             .order_by(Clip.id)
         ).all()
     return [

@@ -68,3 +68,42 @@ def test_errors_exit_non_zero(project: Project, tmp_path: Path) -> None:
         build_app(), ["export", "-f", "nemo", "-p", str(project.root), "--text", "spoken"]
     )
     assert bad.exit_code == 2 and "--text" in bad.output
+
+
+def test_reviewed_only_exports_what_a_reviewer_approved_and_the_datasheet_counts_it(
+    project: Project, tmp_path: Path
+) -> None:
+    from voxcart.datasets.store.revisions import add_revision
+    from voxcart.datasets.store.schema import RevisionStatus
+
+    with project.session() as session:
+        clips = labelled_project(session, tmp_path / "audio")
+        add_revision(
+            session,
+            clips["c1"].id,
+            "Sony headphones",
+            RevisionStatus.REVIEWED,
+            source="review:approve",
+        )
+    everything = runner.invoke(build_app(), ["export", "-f", "csv", "-p", str(project.root)])
+    assert everything.exit_code == 0, everything.output
+    assert "exported 4 clip(s)" in everything.output and "1 reviewed" in everything.output
+    sheet = json.loads((project.root / "exports" / "v1-csv" / "datasheet.json").read_text())
+    assert (sheet["reviewed"], sheet["splits"]["train"]["reviewed"]) == (1, 1)
+    markdown = (project.root / "exports" / "v1-csv" / "datasheet.md").read_text()
+    assert "reviewed (approved or edited by a reviewer): 1 of 4" in markdown
+
+    reviewed = runner.invoke(
+        build_app(), ["export", "-f", "csv", "-p", str(project.root), "--reviewed-only"]
+    )
+    assert reviewed.exit_code == 0, reviewed.output
+    assert "exported 1 clip(s)" in reviewed.output
+    rows = (project.root / "exports" / "v2-csv" / "train.csv").read_text().splitlines()
+    assert len(rows) == 2 and "c1" in rows[1]
+
+    both = runner.invoke(
+        build_app(),
+        ["export", "-f", "csv", "-p", str(project.root), "--reviewed-only", "--status", "accepted"],
+    )
+    shown = " ".join(both.output.replace("│", " ").split())
+    assert both.exit_code != 0 and "give --reviewed-only or --status, not both" in shown

@@ -73,7 +73,7 @@ def test_review_page_approve_reject_edit(env, project):
     rev = _newest(project, clips[0])
     assert (rev.source, rev.status, rev.previous_id) == (
         "review:approve",
-        RevisionStatus.ACCEPTED,
+        RevisionStatus.REVIEWED,
         revs[0],
     )
     assert "Approved clip-000" in texts(at)

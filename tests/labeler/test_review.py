@@ -38,13 +38,13 @@ def test_queue_lists_unreviewed_human_annotations_oldest_first(project, setup):
     assert review.count_pending_reviews(project) == 3
 
 
-def test_approve_copies_text_as_accepted_and_leaves_the_queue(project, setup):
+def test_approve_copies_text_as_reviewed_and_leaves_the_queue(project, setup):
     acc, clips, revs = setup
     result = review.approve(project, acc.reviewer, clips[0], revs[0])
     rev = _newest(project, clips[0])
     assert rev.id == result.revision_id
     assert (rev.status, rev.source, rev.flags, rev.verbatim, rev.user_id) == (
-        RevisionStatus.ACCEPTED, "review:approve", ["reviewed"], "sony earbuds 0", acc.reviewer,
+        RevisionStatus.REVIEWED, "review:approve", ["reviewed"], "sony earbuds 0", acc.reviewer,
     )  # fmt: skip
     assert rev.previous_id == revs[0]
     assert clips[0] not in [i.clip_id for i in review.pending_reviews(project)]
@@ -69,12 +69,12 @@ def test_reject_needs_a_reason(project, setup):
     assert _newest(project, clips[1]).id == revs[1]
 
 
-def test_edit_writes_corrected_revision(project, setup):
+def test_edit_writes_a_reviewed_revision(project, setup):
     acc, clips, revs = setup
     review.edit(project, acc.reviewer, clips[2], revs[2], "sony wireless earbuds")
     rev = _newest(project, clips[2])
     assert (rev.status, rev.source, rev.flags, rev.verbatim) == (
-        RevisionStatus.CORRECTED, "review:edit", ["reviewed"], "sony wireless earbuds",
+        RevisionStatus.REVIEWED, "review:edit", ["reviewed"], "sony wireless earbuds",
     )  # fmt: skip
 
 
