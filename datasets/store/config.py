@@ -63,6 +63,10 @@ class LabelingConfig:
     """Seed of the choice of double-annotated clips (a pure function of seed and clip uid)."""
     self_review: bool = False
     """Whether reviewers may review transcripts they wrote themselves (off: four eyes)."""
+    retype_below: float = 0.4
+    """Hide a suggestion whose mean word confidence is below this, so the annotator types from
+    scratch (0 never hides one). Fixing a text is slower than typing it once about a third of
+    its words are wrong; mean confidence is the predictor until confidences are calibrated."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.self_review, bool):
@@ -75,6 +79,12 @@ class LabelingConfig:
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"labeling.seed={self.seed!r} must be an integer")
+        below = self.retype_below
+        if isinstance(below, bool) or not isinstance(below, int | float) or not 0 <= below <= 1:
+            raise ConfigError(
+                f"labeling.retype_below={below!r} must be a number between 0 and 1 "
+                "(0 never hides a suggestion; the default is 0.4)"
+            )
 
 
 @dataclass(frozen=True)

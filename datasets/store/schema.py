@@ -64,6 +64,9 @@ class RevisionStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     CORRECTED = "corrected"
     REVIEWED = "reviewed"
+    TYPED = "typed"
+    """Transcribed from scratch while the suggestion was hidden (retype mode): the text is the
+    annotator's own, so it says nothing about whether the hidden suggestion was right."""
     SKIPPED = "skipped"
     FLAGGED = "flagged"
 
@@ -71,8 +74,10 @@ class RevisionStatus(enum.StrEnum):
 ANNOTATION_STATUSES: tuple[RevisionStatus, ...] = (
     RevisionStatus.ACCEPTED,
     RevisionStatus.CORRECTED,
+    RevisionStatus.TYPED,
 )
-"""An annotator's transcript (kept as it was, or corrected), waiting for review."""
+"""An annotator's transcript (the suggestion kept, corrected, or typed with it hidden), waiting
+for review."""
 LABEL_STATUSES: tuple[RevisionStatus, ...] = (*ANNOTATION_STATUSES, RevisionStatus.REVIEWED)
 """A transcript that counts as a label: an annotator's, or one a reviewer approved or edited."""
 

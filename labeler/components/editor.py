@@ -54,7 +54,8 @@ def editor_args(
         autoplay: start playing when the clip loads.
     """
     media = item.media
-    suggestion = None if item.retype else item.suggestion
+    # In retype mode the suggestion travels too, hidden until the annotator reveals it.
+    suggestion = item.suggestion
     return {
         "token": token,
         "task_id": item.task.task_id,

@@ -38,7 +38,12 @@ from voxcart.labeler.services.editor_events import EditorAction, apply_event, pa
 from voxcart.labeler.services.oov import OovFlag
 from voxcart.labeler.services.submit import undo_last
 
-CONFIG = AnnotateConfig()
+
+def annotate_config(project: Project) -> AnnotateConfig:
+    """The page's thresholds, with the project's retype threshold."""
+    return AnnotateConfig(retype_below=float(project.config.labeling.retype_below))
+
+
 EDITOR_KEY = "voxcart_annotate_editor"
 STATE_KEY = "voxcart_annotate_state"
 NONCE_KEY = "voxcart_annotate_nonce"
@@ -108,7 +113,7 @@ def _set_task(task: LeasedTask | None) -> None:
 
 def lease_next_clip(project: Project, user_id: int) -> LeasedTask | None:
     """Lease (or resume) the user's next clip and make it the one on screen."""
-    task = lease_for(project, user_id, config=CONFIG)
+    task = lease_for(project, user_id, config=annotate_config(project))
     _set_task(task)
     return task
 
@@ -118,7 +123,7 @@ def current_item(project: Project, user_id: int) -> AnnotateItem | None:
     state = _state()
     if state is not None:
         try:
-            renew(project, state.task.task_id, user_id, CONFIG.lease_s)
+            renew(project, state.task.task_id, user_id, annotate_config(project).lease_s)
         except LeaseLostError:
             st.session_state[NOTICE_KEY] = Notice(
                 "warning", "Your lease on the previous clip expired and it went to someone else."
@@ -133,7 +138,7 @@ def current_item(project: Project, user_id: int) -> AnnotateItem | None:
     item = load_item(
         project,
         state.task,
-        config=CONFIG,
+        config=annotate_config(project),
         base_revision_id=state.base_revision_id,
         keep_base=state.base_known,
         media_loader=_cached_media,
@@ -172,7 +177,7 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
     item = load_item(
         project,
         state.task,
-        config=CONFIG,
+        config=annotate_config(project),
         base_revision_id=state.base_revision_id,
         keep_base=state.base_known,
         media_loader=_cached_media,
@@ -208,7 +213,7 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
 
 def _undo(project: Project, user_id: int) -> None:
     try:
-        result = undo_last(project, user_id, lease_s=CONFIG.lease_s)
+        result = undo_last(project, user_id, lease_s=annotate_config(project).lease_s)
     except NothingToUndoError:
         st.session_state[NOTICE_KEY] = Notice("warning", "There is nothing of yours to undo.")
         return
@@ -286,7 +291,7 @@ def render() -> None:
         st.warning("This clip is long: only its first minute is played.")
     args = editor_args(
         item,
-        CONFIG,
+        annotate_config(project),
         token=f"{item.task.task_id}:{state.seq if state else 0}",
         handled_nonce=st.session_state.get(NONCE_KEY),
         oov=_check_flags(state),

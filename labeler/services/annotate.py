@@ -53,7 +53,8 @@ class AnnotateConfig:
 
     Attributes:
         retype_below: hide a suggestion whose mean word confidence is below this (the
-            annotator types from scratch instead of fixing a mostly wrong text).
+            annotator types from scratch instead of fixing a mostly wrong text); the project's
+            ``[labeling] retype_below``. The annotator can still reveal it (Alt+V).
         low_confidence: words below this confidence are coloured and visited by the
             "next low-confidence word" key.
         completion_max: most catalog terms sent to the editor for completion.

@@ -55,6 +55,8 @@ class EditorEvent:
         flags: flags the annotator set (e.g. "unsure"); any flag makes the revision `flagged`.
         reason: the skip reason (a :class:`SkipReason` value) for a skip.
         time_spent_s: seconds since the clip was shown.
+        suggestion_shown: whether the annotator saw the suggestion (False in retype mode until
+            they reveal it); None when the editor did not say (older front ends).
     """
 
     action: EditorAction
@@ -64,6 +66,7 @@ class EditorEvent:
     flags: tuple[str, ...] = ()
     reason: str | None = None
     time_spent_s: float | None = None
+    suggestion_shown: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ def parse_event(value: Any) -> EditorEvent | None:
     spent = value.get("time_spent_s")
     time_spent = _float(spent, -1.0) if spent is not None else None
     reason = value.get("reason")
+    shown = value.get("suggestion_shown")
+    if shown is not None and not isinstance(shown, bool):
+        raise SubmitError(f"editor suggestion_shown={shown!r} must be true or false")
     return EditorEvent(
         action=action,
         nonce=str(value["nonce"])[:64],
@@ -115,12 +121,27 @@ def parse_event(value: Any) -> EditorEvent | None:
         flags=tuple(flags),
         reason=str(reason) if reason is not None else None,
         time_spent_s=time_spent if time_spent is None or time_spent >= 0 else None,
+        suggestion_shown=shown,
     )
 
 
-def _status(text: str, flags: Sequence[str], suggestion: SuggestionView | None) -> RevisionStatus:
+def suggestion_was_shown(item: AnnotateItem, event: EditorEvent) -> bool:
+    """Whether the annotator saw the suggestion before saving (the editor says; else retype)."""
+    if item.suggestion is None:
+        return False
+    if event.suggestion_shown is not None:
+        return event.suggestion_shown
+    return not item.retype
+
+
+def _status(
+    text: str, flags: Sequence[str], suggestion: SuggestionView | None, shown: bool
+) -> RevisionStatus:
     if flags:
         return RevisionStatus.FLAGGED
+    if suggestion is not None and not shown:
+        # Equal to a suggestion nobody saw is a coincidence, not an acceptance.
+        return RevisionStatus.TYPED
     if suggestion is not None and clean_text(suggestion.text) == text:
         return RevisionStatus.ACCEPTED
     return RevisionStatus.CORRECTED
@@ -136,9 +157,11 @@ def apply_event(
 ) -> EventOutcome:
     """Carry out one editor event for the clip of `item`: one revision, or a check.
 
-    Submit saves the text as `accepted` when it equals the suggestion, `corrected` otherwise,
-    `flagged` when the annotator set a flag. Accept saves the suggestion unchanged. Skip
-    saves a `skipped` revision with the reason. Check only computes out-of-catalog flags.
+    Submit saves the text as `accepted` when it equals the suggestion the annotator saw,
+    `corrected` when they changed it, `typed` when the suggestion was hidden (retype mode) and
+    not revealed, `flagged` when the annotator set a flag. Accept saves the suggestion
+    unchanged, and only a suggestion that was shown. Skip saves a `skipped` revision with the
+    reason. Check only computes out-of-catalog flags.
 
     Raises:
         SubmitError: the event is for another task, accept has no suggestion, a bad skip
@@ -168,11 +191,16 @@ def apply_event(
     if event.action is EditorAction.ACCEPT:
         if item.suggestion is None:
             raise SubmitError("there is no suggestion to accept; type the transcript and submit")
+        if not suggestion_was_shown(item, event):
+            raise SubmitError(
+                "the suggestion is hidden (retype mode): reveal it first (Alt+V) or type the "
+                "transcript and submit"
+            )
         text = clean_text(item.suggestion.text)
         status = RevisionStatus.FLAGGED if event.flags else RevisionStatus.ACCEPTED
     else:
         text = clean_text(event.text)
-        status = _status(text, event.flags, item.suggestion)
+        status = _status(text, event.flags, item.suggestion, suggestion_was_shown(item, event))
     result = submit(
         project,
         user_id,

@@ -46,3 +46,14 @@ def test_bad_values_in_the_file_name_the_table(tmp_path: Path) -> None:
     (tmp_path / CONFIG_NAME).write_text('[labeling]\nseed = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"labeling\.seed"):
         load_config(tmp_path)
+
+
+def test_retype_threshold_round_trips_and_is_validated(tmp_path: Path) -> None:
+    config = ProjectConfig(name="shop", labeling=LabelingConfig(retype_below=0.25))
+    init_project(tmp_path / "p", config).close()
+    project = open_project(tmp_path / "p")
+    assert project.config.labeling.retype_below == 0.25
+    project.close()
+    for bad in (-0.1, 1.5, "low", True):
+        with pytest.raises(ConfigError, match=r"labeling\.retype_below"):
+            LabelingConfig(retype_below=bad)  # type: ignore[arg-type]

@@ -120,6 +120,48 @@ def test_retype_mode_hides_a_probably_wrong_suggestion(setup) -> None:
     assert retype_mode(replace(item.suggestion, text="  ", mean_confidence=1.0)) is True
 
 
+HIDDEN = [("show", 0.3), ("me", 0.3), ("sony", 0.2), ("headphones", 0.3)]
+"""A right suggestion with low confidences: retype mode hides it."""
+
+
+def test_text_typed_with_the_suggestion_hidden_is_typed_not_accepted(setup) -> None:
+    project, user, clips = setup
+    add_suggestion(project, clips[0], HIDDEN)
+    item = next_item(project, user)
+    assert item is not None and item.retype
+    # Typed exactly what the hidden suggestion said: still the annotator's own text.
+    event = _event(item.task.task_id, text="show me sony headphones", suggestion_shown=False)
+    outcome = apply_event(project, user, item, event)
+    [rev] = _revisions(project, clips[0])
+    assert outcome.status is RevisionStatus.TYPED and rev.status is RevisionStatus.TYPED
+    assert rev.verbatim == "show me sony headphones"
+    assert rev.suggestion_id == item.suggestion.id  # the hidden suggestion stays linked
+    assert outcome.suggestion_wer == 0.0
+
+
+def test_a_revealed_suggestion_can_be_accepted_and_a_hidden_one_cannot(setup) -> None:
+    project, user, clips = setup
+    add_suggestion(project, clips[0], HIDDEN)
+    item = next_item(project, user)
+    assert item is not None and item.retype
+    with pytest.raises(SubmitError, match="reveal it first"):
+        apply_event(project, user, item, _event(item.task.task_id, "accept"))
+    assert _revisions(project, clips[0]) == []
+    revealed = _event(item.task.task_id, "accept", suggestion_shown=True)
+    assert apply_event(project, user, item, revealed).status is RevisionStatus.ACCEPTED
+
+
+def test_an_editor_that_does_not_say_falls_back_to_the_retype_decision(setup) -> None:
+    project, user, clips = setup
+    add_suggestion(project, clips[0], HIDDEN)
+    item = next_item(project, user)
+    assert item is not None and item.retype
+    event = _event(item.task.task_id, text="show me sony headphones")
+    assert apply_event(project, user, item, event).status is RevisionStatus.TYPED
+    with pytest.raises(SubmitError, match="suggestion_shown"):
+        parse_event({"action": "submit", "nonce": "n", "task_id": 1, "suggestion_shown": "yes"})
+
+
 def test_existing_transcript_is_the_prefill_and_the_stale_base(setup) -> None:
     project, user, clips = setup
     add_suggestion(project, clips[0], GOOD)

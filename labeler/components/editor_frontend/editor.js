@@ -19,13 +19,15 @@
   const HELP =
     "Keys (in the text box): Ctrl+Enter submit · Alt+A accept unchanged · Alt+S skip · " +
     "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
-    "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Tab accept completion";
+    "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Alt+V show a hidden " +
+    "suggestion · Tab accept completion";
 
   let args = null; // the latest render arguments
   let token = null; // identifies the clip shown; a new token resets the editor
   let started = performance.now();
   let rateIndex = 2;
   let flagged = false;
+  let revealed = false; // retype mode: the annotator asked to see the hidden suggestion
   let pendingNonce = null; // an event sent and not yet handled by the page
   let counter = 0;
   let checkTimer = null;
@@ -55,6 +57,7 @@
         flags: flagged ? ["unsure"] : [],
         reason: null,
         time_spent_s: Math.round((performance.now() - started) / 100) / 10,
+        suggestion_shown: !!args.suggestion_text && !hidden(),
       },
       extra || {}
     );
@@ -65,6 +68,20 @@
       $("state").textContent = "saving…";
     }
     post("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
+  // Retype mode hides a suggestion predicted to be mostly wrong until the annotator reveals it.
+  function hidden() { return !!(args && args.retype && !revealed); }
+
+  function reveal() {
+    if (!args || !args.retype || revealed || !args.suggestion_text) return;
+    revealed = true;
+    if (!edit.value.trim()) { edit.value = args.suggestion_text; lastChecked = null; }
+    $("retype").textContent = "Suggestion shown (it was hidden as probably very wrong).";
+    $("btn-accept").disabled = false;
+    renderStrip();
+    onInput();
+    edit.focus();
   }
 
   // ---- text helpers ----
@@ -134,7 +151,7 @@
   function renderStrip() {
     const strip = $("strip");
     strip.replaceChildren();
-    if (!args || args.retype || !args.words || args.words.length === 0) return;
+    if (!args || hidden() || !args.words || args.words.length === 0) return;
     const low = args.low_confidence;
     args.words.forEach((w, index) => {
       const c = Number(w.confidence);
@@ -150,7 +167,7 @@
   function renderDiff() {
     const diff = $("diff");
     diff.replaceChildren();
-    const sugg = args && !args.retype ? suggestionWords() : [];
+    const sugg = args && !hidden() ? suggestionWords() : [];
     const mine = tokens(edit.value);
     const b = mine.map((t) => t.norm);
     const oov = oovWords();
@@ -270,7 +287,7 @@
 
   // ---- low-confidence navigation ----
   function lowWordRanges() {
-    if (!args || args.retype) return [];
+    if (!args || hidden()) return [];
     const sugg = suggestionWords();
     const mine = tokens(edit.value);
     const { ops } = align(sugg, mine.map((t) => t.norm));
@@ -365,8 +382,10 @@
   function toggleFlag() { flagged = !flagged; $("flag").hidden = !flagged; }
 
   function accept() {
-    if (!args || args.retype || !args.suggestion_text) {
-      $("state").textContent = "no suggestion to accept: type the transcript";
+    if (!args || hidden() || !args.suggestion_text) {
+      $("state").textContent = hidden()
+        ? "the suggestion is hidden: Alt+V shows it, or type the transcript"
+        : "no suggestion to accept: type the transcript";
       return;
     }
     send("accept", { text: args.suggestion_text });
@@ -418,6 +437,7 @@
         case "Comma": setRate(rateIndex - 1); break;
         case "Period": setRate(rateIndex + 1); break;
         case "KeyJ": nextLowWord(); break;
+        case "KeyV": reveal(); break;
         default: handled = false;
       }
     } else handled = false;
@@ -448,6 +468,7 @@
     token = args.token;
     started = performance.now();
     flagged = false;
+    revealed = false;
     pendingNonce = null;
     lastChecked = args.prefill;
     stopAt = null;
@@ -462,10 +483,14 @@
     err.textContent = args.audio_error ? "Audio cannot be played: " + args.audio_error : "";
     const note = $("retype");
     note.hidden = !args.retype;
-    note.textContent = args.retype ? "The suggestion for this clip is probably very wrong, so it is hidden: type what you hear." : "";
+    note.textContent = args.retype
+      ? (args.suggestion_text
+        ? "The suggestion for this clip is probably very wrong, so it is hidden: type what you hear (Alt+V shows it)."
+        : "There is no suggestion for this clip: type what you hear.")
+      : "";
     $("spec").hidden = !args.spectrogram_url;
     if (args.spectrogram_url) $("spec").src = args.spectrogram_url;
-    $("btn-accept").disabled = !!args.retype || !args.suggestion_text;
+    $("btn-accept").disabled = hidden() || !args.suggestion_text;
     if (args.audio_url) {
       audio.src = args.audio_url;
       setRate(rateIndex);
