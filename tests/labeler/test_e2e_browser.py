@@ -91,8 +91,8 @@ def _server(project: Project, port: int, log: Path) -> Iterator[str]:
                 server.wait(timeout=10)
 
 
-def _demo(root: Path) -> tuple[Project, int]:
-    """A four-clip demo, every clip queued with a suggestion; returns the first clip id."""
+def _demo(root: Path, suggestion: list[tuple[str, float]] = SUGGESTION) -> tuple[Project, int]:
+    """A four-clip demo, every clip queued with `suggestion`; returns the first clip id."""
     build_demo(root, n_clips=4, n_speakers=2)
     project = open_project(root)
     with project.session() as session:
@@ -104,12 +104,12 @@ def _demo(root: Path) -> tuple[Project, int]:
                 Suggestion(
                     clip_id=clip_id,
                     model_version_id=model.id,
-                    text=" ".join(w for w, _ in SUGGESTION),
+                    text=" ".join(w for w, _ in suggestion),
                     words=[
                         {"word": w, "start": 0.3 * i, "end": 0.3 * i + 0.3, "confidence": c}
-                        for i, (w, c) in enumerate(SUGGESTION)
+                        for i, (w, c) in enumerate(suggestion)
                     ],
-                    scores={"mean_confidence": sum(c for _, c in SUGGESTION) / len(SUGGESTION)},
+                    scores={"mean_confidence": sum(c for _, c in suggestion) / len(suggestion)},
                 )
             )
         priorities = {clip_id: float(len(clip_ids) - i) for i, clip_id in enumerate(clip_ids)}
@@ -204,3 +204,85 @@ def test_annotate_a_clip_with_the_keyboard_in_chromium(tmp_path: Path) -> None:
     finally:
         project.close()
     assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 10_000
+
+
+HIDDEN = [("show", 0.3), ("me", 0.2), ("sony", 0.1), ("headphones", 0.3)]
+"""A suggestion below the retype threshold (mean 0.225 < 0.4): the editor hides it."""
+
+
+def _login_and_annotate(page, base: str) -> None:
+    page.goto(base)
+    page.get_by_label("Username").fill("ann")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Logged in as").wait_for()
+    page.get_by_role("link", name="Annotate").click()
+
+
+def _newest(project: Project, clip_id: int, timeout_s: float = 15.0) -> Revision:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with project.session() as session:
+            row = session.scalar(
+                select(Revision).where(Revision.clip_id == clip_id).order_by(Revision.id.desc())
+            )
+            if row is not None:
+                return row
+        time.sleep(0.2)
+    raise AssertionError(f"clip {clip_id} has no revision after {timeout_s} s")
+
+
+def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    project, first = _demo(tmp_path / "demo", HIDDEN)
+    try:
+        with (
+            _server(project, _free_port(), tmp_path / "server.log") as base,
+            sync_api.sync_playwright() as pw,
+        ):
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.set_default_timeout(15_000)
+                _login_and_annotate(page, base)
+                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
+                box = editor.locator("#edit")
+                # Hidden: an empty box, no coloured words, a note that says why and how to see it.
+                sync_api.expect(editor.locator("#retype")).to_contain_text("Alt+V")
+                sync_api.expect(box).to_have_value("")
+                sync_api.expect(editor.locator("#strip span")).to_have_count(0)
+                box.click()
+                box.press("Alt+a")  # accepting a hidden suggestion is refused
+                sync_api.expect(editor.locator("#state")).to_contain_text("hidden")
+                box.press("Alt+v")
+                sync_api.expect(box).to_have_value("show me sony headphones")
+                sync_api.expect(editor.locator("#strip span")).to_have_count(4)
+                first_uid = editor.locator("#clip").inner_text()
+                box.press("Alt+a")
+                assert _newest(project, first).status is RevisionStatus.ACCEPTED
+                sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)
+                # The next clip: type exactly the hidden text without revealing it.
+                sync_api.expect(box).to_have_value("")
+                box.press_sequentially("show me sony headphones")
+                box.press("Control+Enter")
+                deadline = time.monotonic() + 15
+                typed = None
+                while time.monotonic() < deadline and typed is None:
+                    with project.session() as session:
+                        typed = session.scalar(
+                            select(Revision).where(
+                                Revision.clip_id != first,
+                                Revision.status == RevisionStatus.TYPED,
+                            )
+                        )
+                    time.sleep(0.2)
+                assert typed is not None and typed.verbatim == "show me sony headphones"
+                assert typed.suggestion_id is not None
+            finally:
+                browser.close()
+    finally:
+        project.close()
