@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from voxcart.labeler.services.annotate import AnnotateConfig, AnnotateItem
+from voxcart.labeler.services.checks import TranscriptWarning
 from voxcart.labeler.services.oov import OovFlag
 from voxcart.labeler.services.submit import SkipReason
 
@@ -40,6 +41,8 @@ def editor_args(
     token: str,
     handled_nonce: str | None = None,
     oov: tuple[OovFlag, ...] | None = None,
+    warnings: tuple[str, tuple[TranscriptWarning, ...]] | None = None,
+    prefill: str | None = None,
     autoplay: bool = True,
 ) -> dict[str, Any]:
     """The component's arguments for one clip (JSON-serialisable only).
@@ -51,6 +54,9 @@ def editor_args(
         handled_nonce: the last event the page handled, so that the editor unlocks when the
             page kept the same clip (an error or a stale edit).
         oov: out-of-catalog flags of the latest checked text (default: those of the prefill).
+        warnings: the checks' warnings and the text they are about (shown under the editor
+            while the text is unchanged).
+        prefill: the editor's starting text instead of ``item.prefill`` (after an undo).
         autoplay: start playing when the clip loads.
     """
     media = item.media
@@ -77,7 +83,9 @@ def editor_args(
             for w in (suggestion.words if suggestion else ())
         ],
         "low_confidence": config.low_confidence,
-        "prefill": item.prefill,
+        "prefill": item.prefill if prefill is None else prefill,
+        "warnings": [w.message for w in warnings[1]] if warnings else [],
+        "warnings_text": warnings[0] if warnings else "",
         "vocabulary": list(item.vocabulary),
         "oov": oov_args(item.oov if oov is None else oov),
         "skip_reasons": [r.value for r in SkipReason],

@@ -33,6 +33,7 @@ from voxcart.labeler.services.annotate import (
     load_item,
     load_media,
 )
+from voxcart.labeler.services.checks import TranscriptWarning
 from voxcart.labeler.services.clip_media import ClipMedia
 from voxcart.labeler.services.editor_events import EditorAction, apply_event, parse_event
 from voxcart.labeler.services.oov import OovFlag
@@ -61,12 +62,25 @@ class EditorState:
         base_revision_id: the clip's newest revision when the editor loaded it.
         base_known: False until the clip is first loaded (the base is read then).
         seq: increases whenever the editor must reset its text (a new clip or an undo).
+        draft: text the editor starts from instead of the item's prefill (after an undo: what
+            the annotator had typed).
     """
 
     task: LeasedTask
     base_revision_id: int | None
     base_known: bool
     seq: int
+    draft: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """The latest checks of the text in the editor, for the clip shown (``seq``)."""
+
+    seq: int
+    oov: tuple[OovFlag, ...]
+    text: str
+    warnings: tuple[TranscriptWarning, ...]
 
 
 @dataclass(frozen=True)
@@ -101,13 +115,13 @@ def _state() -> EditorState | None:
     return value if isinstance(value, EditorState) else None
 
 
-def _set_task(task: LeasedTask | None) -> None:
+def _set_task(task: LeasedTask | None, draft: str | None = None) -> None:
     previous = _state()
     seq = previous.seq + 1 if previous else 1
     if task is None:
         st.session_state.pop(STATE_KEY, None)
     else:
-        st.session_state[STATE_KEY] = EditorState(task, None, False, seq)
+        st.session_state[STATE_KEY] = EditorState(task, None, False, seq, draft)
     st.session_state.pop(CHECK_KEY, None)
 
 
@@ -174,6 +188,9 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
     state = _state()
     if state is None or event.task_id != state.task.task_id:
         return False  # an event for a clip no longer on screen
+    if event.action is EditorAction.UNDO:
+        _undo(project, user_id)
+        return True
     item = load_item(
         project,
         state.task,
@@ -196,16 +213,29 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
     except (LabelerError, QueueError) as exc:
         st.session_state[NOTICE_KEY] = Notice("error", f"Not saved: {exc}")
         return True
-    if event.action is EditorAction.CHECK:
-        st.session_state[CHECK_KEY] = (state.seq, outcome.oov)
+    if event.action is EditorAction.CHECK or outcome.held:
+        # Warnings show under the editor, on the clip they are about; a held submit saved
+        # nothing and keeps the clip.
+        previous = _checks(state)
+        oov = (
+            outcome.oov
+            if event.action is EditorAction.CHECK or previous is None
+            else (previous.oov)
+        )
+        st.session_state[CHECK_KEY] = CheckState(
+            state.seq, oov, outcome.checked_text, outcome.warnings
+        )
         return True
     result = outcome.result
     if result is not None:
         status = outcome.status.value if outcome.status is not None else "saved"
+        count = len(result.warnings)
+        overridden = (
+            f" You submitted it despite {count} warning{'s' if count > 1 else ''}." if count else ""
+        )
         st.session_state[NOTICE_KEY] = Notice(
-            "warning" if result.warnings else "success",
-            _saved_notice(status, result.revision_id, outcome.suggestion_wer),
-            details=tuple(w.message for w in result.warnings),
+            "success",
+            _saved_notice(status, result.revision_id, outcome.suggestion_wer) + overridden,
         )
     lease_next_clip(project, user_id)
     return True
@@ -230,9 +260,12 @@ def _undo(project: Project, user_id: int) -> None:
             # A lease that expired and was taken leaves nothing to give back.
             with contextlib.suppress(LeaseLostError):
                 release(project, state.task.task_id, user_id)
-        _set_task(result.task)
+        # A skip left no text of the annotator's: the usual prefill then.
+        _set_task(result.task, draft=result.undone_text or None)
     st.session_state[NOTICE_KEY] = Notice(
-        "success", f"Undid revision {result.undone_revision_id}: the clip is back in the editor."
+        "success",
+        f"Undid revision {result.undone_revision_id}: the clip is back in the editor with "
+        "your text.",
     )
 
 
@@ -261,15 +294,15 @@ def _sidebar(project: Project, user_id: int) -> None:
         col_left.metric("Queue", counters.queue_left)
         if counters.by_status:
             st.caption(" · ".join(f"{k}: {v}" for k, v in sorted(counters.by_status.items())))
-        if st.button("Undo my last submit", key="voxcart_annotate_undo"):
+        if st.button("Undo my last submit (Alt+Z)", key="voxcart_annotate_undo"):
             _undo(project, user_id)
 
 
-def _check_flags(state: EditorState | None) -> tuple[OovFlag, ...] | None:
+def _checks(state: EditorState | None) -> CheckState | None:
     value = st.session_state.get(CHECK_KEY)
-    if state is None or not isinstance(value, tuple) or value[0] != state.seq:
+    if state is None or not isinstance(value, CheckState) or value.seq != state.seq:
         return None
-    return tuple(value[1])
+    return value
 
 
 def render() -> None:
@@ -289,12 +322,15 @@ def render() -> None:
     state = _state()
     if item.media is not None and item.media.truncated:
         st.warning("This clip is long: only its first minute is played.")
+    checks = _checks(state)
     args = editor_args(
         item,
         annotate_config(project),
         token=f"{item.task.task_id}:{state.seq if state else 0}",
         handled_nonce=st.session_state.get(NONCE_KEY),
-        oov=_check_flags(state),
+        oov=checks.oov if checks else None,
+        warnings=(checks.text, checks.warnings) if checks else None,
+        prefill=state.draft if state else None,
     )
     value = render_editor(args, key=EDITOR_KEY)
     # Normally the event is handled at the top of the next run; this catches a value that

@@ -17,6 +17,7 @@ from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import RevisionStatus
 from voxcart.labeler.errors import SubmitError
 from voxcart.labeler.services.annotate import AnnotateItem, SuggestionView
+from voxcart.labeler.services.checks import TranscriptWarning, check_transcript
 from voxcart.labeler.services.diff import word_diff
 from voxcart.labeler.services.oov import KnownWords, OovFlag, known_words, oov_flags
 from voxcart.labeler.services.submit import SubmitResult, clean_text, skip, submit
@@ -40,7 +41,9 @@ class EditorAction(enum.StrEnum):
     ACCEPT = "accept"
     SKIP = "skip"
     CHECK = "check"
-    """Ask for out-of-catalog flags of the current text (writes nothing)."""
+    """Ask for out-of-catalog flags and warnings of the current text (writes nothing)."""
+    UNDO = "undo"
+    """Undo the annotator's last submit and bring that clip back with their text."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class EditorEvent:
         time_spent_s: seconds since the clip was shown.
         suggestion_shown: whether the annotator saw the suggestion (False in retype mode until
             they reveal it); None when the editor did not say (older front ends).
+        confirm: submit even though the checks warn (the annotator saw the warnings).
     """
 
     action: EditorAction
@@ -67,6 +71,7 @@ class EditorEvent:
     reason: str | None = None
     time_spent_s: float | None = None
     suggestion_shown: bool | None = None
+    confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,10 @@ class EventOutcome:
     """The saved revision's status."""
     oov: tuple[OovFlag, ...] = ()
     checked_text: str = ""
+    warnings: tuple[TranscriptWarning, ...] = ()
+    """The checks' warnings on the text (a check, or a submit held back by them)."""
+    held: bool = False
+    """True when a submit was not saved because of warnings: the clip stays in the editor."""
 
 
 def parse_event(value: Any) -> EditorEvent | None:
@@ -113,6 +122,9 @@ def parse_event(value: Any) -> EditorEvent | None:
     shown = value.get("suggestion_shown")
     if shown is not None and not isinstance(shown, bool):
         raise SubmitError(f"editor suggestion_shown={shown!r} must be true or false")
+    confirm = value.get("confirm", False)
+    if not isinstance(confirm, bool):
+        raise SubmitError(f"editor confirm={confirm!r} must be true or false")
     return EditorEvent(
         action=action,
         nonce=str(value["nonce"])[:64],
@@ -122,6 +134,7 @@ def parse_event(value: Any) -> EditorEvent | None:
         reason=str(reason) if reason is not None else None,
         time_spent_s=time_spent if time_spent is None or time_spent >= 0 else None,
         suggestion_shown=shown,
+        confirm=confirm,
     )
 
 
@@ -157,6 +170,8 @@ def apply_event(
 ) -> EventOutcome:
     """Carry out one editor event for the clip of `item`: one revision, or a check.
 
+    A submit or accept whose text draws warnings (see :mod:`~voxcart.labeler.services.checks`)
+    is held back, nothing saved, unless the event confirms it.
     Submit saves the text as `accepted` when it equals the suggestion the annotator saw,
     `corrected` when they changed it, `typed` when the suggestion was hidden (retype mode) and
     not revealed, `flagged` when the annotator set a flag. Accept saves the suggestion
@@ -173,9 +188,14 @@ def apply_event(
             f"the editor event is for task {event.task_id}, but task {item.task.task_id} is "
             "open; reload the page"
         )
+    if event.action is EditorAction.UNDO:
+        raise SubmitError("undo is handled by the page (undo_last), not as a clip event")
     if event.action is EditorAction.CHECK:
         lookup = known if known is not None else known_words(item.vocabulary)
-        return EventOutcome(None, None, None, oov_flags(event.text, lookup), event.text)
+        warnings = check_transcript(event.text, item.duration_s)
+        return EventOutcome(
+            None, None, None, oov_flags(event.text, lookup), event.text, warnings=warnings
+        )
     task, sid = item.task, item.suggestion.id if item.suggestion else None
     if event.action is EditorAction.SKIP:
         result = skip(
@@ -201,6 +221,10 @@ def apply_event(
     else:
         text = clean_text(event.text)
         status = _status(text, event.flags, item.suggestion, suggestion_was_shown(item, event))
+    warnings = check_transcript(text, item.duration_s)
+    if warnings and not event.confirm:
+        # Warn before the clip is left, not on the next one: nothing is saved yet.
+        return EventOutcome(None, None, None, checked_text=text, warnings=warnings, held=True)
     result = submit(
         project,
         user_id,

@@ -84,6 +84,8 @@ class UndoResult:
     """The revision whose text is back; None when the clip had no transcript before."""
     task: LeasedTask | None
     """The clip's new annotation task, leased to the user so they can redo it at once."""
+    undone_text: str = ""
+    """The text of the undone revision: what the annotator had typed, for the editor."""
 
 
 _WS_CONTROLS_RE = re.compile(r"[\t\n\r\v\f]+")
@@ -414,6 +416,7 @@ def undo_last(
             undone_revision_id=last.id,
             restored_revision_id=before.id if before else None,
             task=task,
+            undone_text=last.verbatim,
         )
 
 

@@ -103,12 +103,32 @@ def test_an_event_writes_exactly_one_revision_and_leases_the_next_clip(ready) ->
     assert _editor_args(at)["task_id"] == second["task_id"]
 
 
-def test_submit_warnings_are_shown_but_the_revision_is_saved(ready) -> None:
+def test_warnings_show_under_the_editor_before_the_clip_is_left(ready) -> None:
     project, user, _clips = ready
     at = page("annotate", user).run()
-    _send(at, _editor_args(at), "n-1", text="buy 2 sony headphones")
+    args = _editor_args(at)
+    _send(at, args, "n-1", text="buy 2 sony headphones")
+    assert _revisions(project) == []  # held: nothing saved, the same clip stays
+    held = _editor_args(at)
+    assert held["token"] == args["token"] and held["handled_nonce"] == "n-1"
+    assert held["warnings_text"] == "buy 2 sony headphones"
+    assert any("spoken form" in w for w in held["warnings"])
+    _send(at, held, "n-2", text="buy 2 sony headphones", confirm=True)  # submit anyway
     assert [r.verbatim for r in _revisions(project)] == ["buy 2 sony headphones"]
-    assert "spoken form" in texts(at)
+    assert "submitted it despite 1 warning." in texts(at).replace("\\", "")
+    assert _editor_args(at)["warnings"] == []  # the next clip starts clean
+
+
+def test_undo_by_key_brings_back_the_clip_with_the_annotators_own_text(ready) -> None:
+    _project, user, _clips = ready
+    at = page("annotate", user).run()
+    _send(at, _editor_args(at), "n-1", text="show me sony headphone cases")
+    assert _editor_args(at)["clip_uid"] == "clip-001"
+    _send(at, _editor_args(at), "n-2", action="undo")
+    args = _editor_args(at)
+    assert args["clip_uid"] == "clip-000"
+    assert args["prefill"] == "show me sony headphone cases"  # not the suggestion
+    assert "with your text" in texts(at)
 
 
 def test_a_stale_edit_shows_the_other_text_and_keeps_the_clip(ready) -> None:

@@ -162,6 +162,33 @@ def test_an_editor_that_does_not_say_falls_back_to_the_retype_decision(setup) ->
         parse_event({"action": "submit", "nonce": "n", "task_id": 1, "suggestion_shown": "yes"})
 
 
+def test_a_submit_that_draws_warnings_is_held_until_confirmed(setup) -> None:
+    project, user, clips = setup
+    add_suggestion(project, clips[0], GOOD)
+    item = next_item(project, user)
+    assert item is not None
+    held = apply_event(project, user, item, _event(item.task.task_id, text="sony 50 headphones"))
+    assert held.held and held.result is None
+    assert [w.code.value for w in held.warnings] == ["digits"]
+    assert held.checked_text == "sony 50 headphones"
+    assert _revisions(project, clips[0]) == []  # nothing saved: the clip stays on screen
+    confirmed = _event(item.task.task_id, text="sony 50 headphones", confirm=True)
+    saved = apply_event(project, user, item, confirmed)
+    assert not saved.held and saved.result is not None
+    [rev] = _revisions(project, clips[0])
+    assert rev.verbatim == "sony 50 headphones"
+
+
+def test_a_check_returns_the_warnings_of_the_text_being_typed(setup) -> None:
+    project, user, clips = setup
+    item = next_item(project, user)
+    assert item is not None
+    outcome = apply_event(project, user, item, _event(item.task.task_id, "check", text="tv 4k"))
+    assert [w.code.value for w in outcome.warnings] == ["digits"]
+    clean = apply_event(project, user, item, _event(item.task.task_id, "check", text="a b"))
+    assert clean.warnings == () and _revisions(project, clips[0]) == []
+
+
 def test_existing_transcript_is_the_prefill_and_the_stale_base(setup) -> None:
     project, user, clips = setup
     add_suggestion(project, clips[0], GOOD)

@@ -146,7 +146,7 @@ def test_annotate_a_clip_with_the_keyboard_in_chromium(tmp_path: Path) -> None:
             )
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.set_default_timeout(15_000)
+                page.set_default_timeout(30_000)
                 page.goto(base)
                 page.get_by_label("Username").fill("ann")
                 page.get_by_role("textbox", name="Password").fill(PASSWORD)
@@ -247,7 +247,7 @@ def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> 
             )
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.set_default_timeout(15_000)
+                page.set_default_timeout(30_000)
                 _login_and_annotate(page, base)
                 editor = page.frame_locator('iframe[title*="voxcart_editor"]')
                 box = editor.locator("#edit")
@@ -282,6 +282,53 @@ def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> 
                     time.sleep(0.2)
                 assert typed is not None and typed.verbatim == "show me sony headphones"
                 assert typed.suggestion_id is not None
+            finally:
+                browser.close()
+    finally:
+        project.close()
+
+
+def test_warnings_before_leaving_and_undo_by_key(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    project, first = _demo(tmp_path / "demo")
+    typed = "buy 2 sony headphones"
+    try:
+        with (
+            _server(project, _free_port(), tmp_path / "server.log") as base,
+            sync_api.sync_playwright() as pw,
+        ):
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.set_default_timeout(30_000)
+                _login_and_annotate(page, base)
+                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
+                box = editor.locator("#edit")
+                sync_api.expect(box).to_have_value("show me sony head phones")
+                first_uid = editor.locator("#clip").inner_text()
+                box.click()
+                box.press("Control+a")
+                box.press_sequentially(typed)
+                box.press("Control+Enter")
+                warnings = editor.locator("#warnings")
+                sync_api.expect(warnings).to_be_visible()
+                sync_api.expect(warnings).to_contain_text("spoken form")
+                sync_api.expect(editor.locator("#clip")).to_have_text(first_uid)
+                box.press("Control+Enter")  # again: still held, with the way out named
+                sync_api.expect(editor.locator("#state")).to_contain_text("Ctrl+Shift+Enter")
+                with project.session() as session:
+                    assert session.scalar(select(Revision).where(Revision.clip_id == first)) is None
+                box.press("Control+Shift+Enter")
+                sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)
+                assert _newest(project, first).verbatim == typed
+                sync_api.expect(warnings).to_be_hidden()
+                box.press("Alt+z")  # undo: the first clip comes back with what was typed
+                sync_api.expect(editor.locator("#clip")).to_have_text(first_uid)
+                sync_api.expect(box).to_have_value(typed)
             finally:
                 browser.close()
     finally:

@@ -166,6 +166,7 @@ def test_undo_appends_restores_and_requeues(project: Project) -> None:
     undo = undo_last(project, user, now=T0)
     assert undo.undone_revision_id == r3.revision_id
     assert undo.restored_revision_id == r1.revision_id
+    assert undo.undone_text == "blue jean"  # what the annotator typed, for the editor
     view = current(project, clip)
     assert view is not None and view.verbatim == "blue jeans" and view.source == "undo"
     # Appended, never deleted: every revision is still there.

@@ -17,7 +17,8 @@
     personal_data: "contains personal data",
   };
   const HELP =
-    "Keys (in the text box): Ctrl+Enter submit · Alt+A accept unchanged · Alt+S skip · " +
+    "Keys (in the text box): Ctrl+Enter submit · Ctrl+Shift+Enter submit despite warnings · " +
+    "Alt+Z undo your last submit · Alt+A accept unchanged · Alt+S skip · " +
     "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
     "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Alt+V show a hidden " +
     "suggestion · Tab accept completion";
@@ -68,6 +69,31 @@
       $("state").textContent = "saving…";
     }
     post("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
+  // ---- warnings: shown under the editor before the clip is left ----
+  function squash(text) { return String(text || "").replace(/\s+/g, " ").trim(); }
+  function warningsShown() {
+    return !!(args && args.warnings && args.warnings.length &&
+      squash(args.warnings_text) === squash(edit.value));
+  }
+  function renderWarnings() {
+    const box = $("warnings");
+    box.replaceChildren();
+    box.hidden = !warningsShown();
+    if (box.hidden) return;
+    box.appendChild(el("div", "", "Before you submit:"));
+    const list = el("ul", "", null);
+    args.warnings.forEach((w) => list.appendChild(el("li", "", w)));
+    box.appendChild(list);
+    box.appendChild(el("div", "hint", "Fix the text, or press Ctrl+Shift+Enter to submit it anyway."));
+  }
+  function submit(confirm) {
+    if (!confirm && warningsShown()) {
+      $("state").textContent = "see the warnings: fix them, or Ctrl+Shift+Enter submits anyway";
+      return;
+    }
+    send("submit", confirm ? { confirm: true } : {});
   }
 
   // Retype mode hides a suggestion predicted to be mostly wrong until the annotator reveals it.
@@ -393,6 +419,7 @@
 
   // ---- events ----
   function onInput() {
+    renderWarnings();
     renderDiff();
     renderOov();
     renderCompletions();
@@ -424,7 +451,7 @@
     }
     const mod = e.ctrlKey || e.metaKey;
     let handled = true;
-    if (mod && e.key === "Enter") send("submit");
+    if (mod && e.key === "Enter") submit(e.shiftKey);
     else if (e.ctrlKey && e.code === "Space") togglePlay();
     else if (e.altKey && !mod) {
       switch (e.code) {
@@ -438,6 +465,7 @@
         case "Period": setRate(rateIndex + 1); break;
         case "KeyJ": nextLowWord(); break;
         case "KeyV": reveal(); break;
+        case "KeyZ": send("undo", { text: "" }); break;
         default: handled = false;
       }
     } else handled = false;
@@ -449,7 +477,7 @@
   $("last2").addEventListener("click", lastTwo);
   $("slower").addEventListener("click", () => setRate(rateIndex - 1));
   $("faster").addEventListener("click", () => setRate(rateIndex + 1));
-  $("btn-submit").addEventListener("click", () => send("submit"));
+  $("btn-submit").addEventListener("click", () => submit(false));
   $("btn-accept").addEventListener("click", accept);
   $("btn-skip").addEventListener("click", openSkip);
   $("btn-flag").addEventListener("click", toggleFlag);
@@ -516,6 +544,7 @@
       $("state").textContent = "";
       edit.focus();
     }
+    renderWarnings();
     renderDiff();
     renderOov();
     renderClock();
