@@ -1,8 +1,9 @@
 """The transcript editor component: audio player, waveform, spectrogram, editor, keyboard.
 
 The front end is a static folder (``editor_frontend``: index.html, editor.js, editor.css) that
-speaks Streamlit's component protocol by hand. :func:`editor_args` turns an
-:class:`~voxcart.labeler.services.annotate.AnnotateItem` into the component's JSON arguments;
+speaks Streamlit's component protocol by hand. :func:`item_args` turns an
+:class:`~voxcart.labeler.services.annotate.AnnotateItem` into JSON and :func:`editor_args`
+bundles the line of leased clips into the component's arguments;
 the component's value is an event dict that
 :func:`~voxcart.labeler.services.annotate.parse_event` reads.
 """
@@ -34,30 +35,23 @@ def oov_args(flags: tuple[OovFlag, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def editor_args(
+def item_args(
     item: AnnotateItem,
-    config: AnnotateConfig,
     *,
     token: str,
-    handled_nonce: str | None = None,
     oov: tuple[OovFlag, ...] | None = None,
     warnings: tuple[str, tuple[TranscriptWarning, ...]] | None = None,
     prefill: str | None = None,
-    autoplay: bool = True,
 ) -> dict[str, Any]:
-    """The component's arguments for one clip (JSON-serialisable only).
+    """One leased clip as the editor's JSON: audio, suggestion, prefill and latest checks.
 
     Args:
         item: the clip, its audio and its suggestion.
-        config: thresholds (the low-confidence colour limit).
-        token: changes whenever the editor must reset to ``item.prefill`` (a new clip).
-        handled_nonce: the last event the page handled, so that the editor unlocks when the
-            page kept the same clip (an error or a stale edit).
+        token: identifies this clip's load (task and the page's focus).
         oov: out-of-catalog flags of the latest checked text (default: those of the prefill).
         warnings: the checks' warnings and the text they are about (shown under the editor
             while the text is unchanged).
         prefill: the editor's starting text instead of ``item.prefill`` (after an undo).
-        autoplay: start playing when the clip loads.
     """
     media = item.media
     # In retype mode the suggestion travels too, hidden until the annotator reveals it.
@@ -82,14 +76,48 @@ def editor_args(
             }
             for w in (suggestion.words if suggestion else ())
         ],
-        "low_confidence": config.low_confidence,
         "prefill": item.prefill if prefill is None else prefill,
+        "oov": oov_args(item.oov if oov is None else oov),
         "warnings": [w.message for w in warnings[1]] if warnings else [],
         "warnings_text": warnings[0] if warnings else "",
-        "vocabulary": list(item.vocabulary),
-        "oov": oov_args(item.oov if oov is None else oov),
+    }
+
+
+def editor_args(
+    items: list[dict[str, Any]],
+    config: AnnotateConfig,
+    *,
+    focus: str,
+    vocabulary: tuple[str, ...] = (),
+    handled_nonce: str | None = None,
+    failures: list[dict[str, Any]] | None = None,
+    autoplay: bool = True,
+) -> dict[str, Any]:
+    """The component's arguments: the line of leased clips (JSON-serialisable only).
+
+    The first item's fields are at the top level (the page's current clip), the rest under
+    ``ahead``, in the order the editor shows them.
+
+    Args:
+        items: :func:`item_args` of each leased clip, the page's current one first.
+        config: thresholds (the low-confidence colour limit).
+        focus: changes whenever the page moves the editor to the first item (first load,
+            undo); otherwise the editor keeps its own place in the line.
+        vocabulary: catalog terms for completion.
+        handled_nonce: the last event the page handled: the editor sends its next one then.
+        failures: events that saved nothing, for the editor to report and go back to.
+        autoplay: start playing when a clip loads.
+    """
+    first, ahead = (items[0], items[1:]) if items else ({}, [])
+    return {
+        **first,
+        "ahead": ahead,
+        "focus": focus,
+        "low_confidence": config.low_confidence,
+        "vocabulary": list(vocabulary),
         "skip_reasons": [r.value for r in SkipReason],
         "handled_nonce": handled_nonce or "",
+        "failures": failures or [],
         "autoplay": autoplay,
     }
 

@@ -1,14 +1,15 @@
 """Annotate page: transcribe leased clips, one after another, without leaving the keyboard.
 
-The editor component sends one event per action (submit, accept, skip, check); the page
-handles each event's nonce once with :func:`handle_event`, which calls the submit service and
-leases the next clip. Session state keeps only the lease, the stale-edit base and cursors; every
-submit is written to the database at once.
+The page keeps a *line* of leased clips (the one on screen and the next ones, prefetched) and
+sends them all to the editor component, which moves to the next clip the moment one is
+submitted and sends its events one at a time in the background. The page handles each event's
+nonce once with :func:`handle_event` (the submit service writes the revision at once), refills
+the line, and reports a submit that failed so that the editor can go back to it with the text
+that was typed. Session state keeps only leases, stale-edit bases, cursors and short messages.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,14 +18,10 @@ import streamlit as st
 
 from voxcart.datasets.errors import LeaseLostError, QueueError
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.queue import LeasedTask, release, renew
+from voxcart.datasets.store.queue import LeasedTask, renew
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, guidelines_text, require_role
-from voxcart.labeler.components.editor import editor_args, render_editor
-from voxcart.labeler.errors import (
-    LabelerError,
-    NothingToUndoError,
-    StaleEditError,
-)
+from voxcart.labeler.components.editor import editor_args, item_args, render_editor
+from voxcart.labeler.errors import LabelerError, NothingToUndoError, StaleEditError
 from voxcart.labeler.services.annotate import (
     AnnotateConfig,
     AnnotateItem,
@@ -35,9 +32,25 @@ from voxcart.labeler.services.annotate import (
 )
 from voxcart.labeler.services.checks import TranscriptWarning
 from voxcart.labeler.services.clip_media import ClipMedia
-from voxcart.labeler.services.editor_events import EditorAction, apply_event, parse_event
+from voxcart.labeler.services.editor_events import (
+    EditorAction,
+    EditorEvent,
+    apply_event,
+    parse_event,
+)
 from voxcart.labeler.services.oov import OovFlag
 from voxcart.labeler.services.submit import undo_last
+
+EDITOR_KEY = "voxcart_annotate_editor"
+STATE_KEY = "voxcart_annotate_state"
+NONCE_KEY = "voxcart_annotate_nonce"
+NOTICE_KEY = "voxcart_annotate_notice"
+CHECK_KEY = "voxcart_annotate_check"
+FAILURES_KEY = "voxcart_annotate_failures"
+PREFETCH = 3
+"""Clips the editor holds: the one on screen and two more, leased and loaded ahead."""
+_FAILURES_KEPT = 5
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
 def annotate_config(project: Project) -> AnnotateConfig:
@@ -45,39 +58,47 @@ def annotate_config(project: Project) -> AnnotateConfig:
     return AnnotateConfig(retype_below=float(project.config.labeling.retype_below))
 
 
-EDITOR_KEY = "voxcart_annotate_editor"
-STATE_KEY = "voxcart_annotate_state"
-NONCE_KEY = "voxcart_annotate_nonce"
-NOTICE_KEY = "voxcart_annotate_notice"
-CHECK_KEY = "voxcart_annotate_check"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
 @dataclass(frozen=True)
-class EditorState:
-    """The clip on screen: its lease, the stale-edit base and the editor's reset counter.
+class Held:
+    """One leased clip of the line and the stale-edit base it was loaded with.
 
     Attributes:
         task: the lease.
-        base_revision_id: the clip's newest revision when the editor loaded it.
+        base_revision_id: the clip's newest revision when the editor first got it.
         base_known: False until the clip is first loaded (the base is read then).
-        seq: increases whenever the editor must reset its text (a new clip or an undo).
         draft: text the editor starts from instead of the item's prefill (after an undo: what
             the annotator had typed).
     """
 
     task: LeasedTask
-    base_revision_id: int | None
-    base_known: bool
-    seq: int
+    base_revision_id: int | None = None
+    base_known: bool = False
     draft: str | None = None
 
 
 @dataclass(frozen=True)
-class CheckState:
-    """The latest checks of the text in the editor, for the clip shown (``seq``)."""
+class EditorState:
+    """The line of clips the editor holds, in the order it shows them.
 
-    seq: int
+    Attributes:
+        line: the leased clips, the page's current one first.
+        focus: increases whenever the page moves the editor to the line's first clip (the
+            first load, an undo); the editor otherwise keeps its own place in the line.
+    """
+
+    line: tuple[Held, ...]
+    focus: int
+
+    @property
+    def task(self) -> LeasedTask:
+        """The page's current clip (the line's first)."""
+        return self.line[0].task
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """The latest checks of the text typed for one clip."""
+
     oov: tuple[OovFlag, ...]
     text: str
     warnings: tuple[TranscriptWarning, ...]
@@ -85,7 +106,7 @@ class CheckState:
 
 @dataclass(frozen=True)
 class Notice:
-    """What the page says above the editor after an event."""
+    """What the page says below the editor after an event."""
 
     level: str
     """"success", "warning" or "error"."""
@@ -112,56 +133,85 @@ def _cached_media(project: Project, clip_id: int) -> ClipMedia:
 
 def _state() -> EditorState | None:
     value = st.session_state.get(STATE_KEY)
-    return value if isinstance(value, EditorState) else None
+    return value if isinstance(value, EditorState) and value.line else None
 
 
-def _set_task(task: LeasedTask | None, draft: str | None = None) -> None:
-    previous = _state()
-    seq = previous.seq + 1 if previous else 1
-    if task is None:
-        st.session_state.pop(STATE_KEY, None)
-    else:
-        st.session_state[STATE_KEY] = EditorState(task, None, False, seq, draft)
-    st.session_state.pop(CHECK_KEY, None)
+def _save(line: tuple[Held, ...], focus: int) -> None:
+    # Kept with an empty line too, so that the focus counter never goes back.
+    st.session_state[STATE_KEY] = EditorState(line, focus)
 
 
-def lease_next_clip(project: Project, user_id: int) -> LeasedTask | None:
-    """Lease (or resume) the user's next clip and make it the one on screen."""
-    task = lease_for(project, user_id, config=annotate_config(project))
-    _set_task(task)
-    return task
+def _focus() -> int:
+    value = st.session_state.get(STATE_KEY)
+    return value.focus if isinstance(value, EditorState) else 0
 
 
-def current_item(project: Project, user_id: int) -> AnnotateItem | None:
-    """The clip on screen, leasing one when there is none; None when the queue is empty."""
+def _checks() -> dict[int, CheckState]:
+    value = st.session_state.get(CHECK_KEY)
+    if not isinstance(value, dict):
+        value = st.session_state[CHECK_KEY] = {}
+    return value
+
+
+def _fail(event: EditorEvent, clip_uid: str, message: str) -> None:
+    """Tell the editor that `event` saved nothing, so it can go back to the clip."""
+    failures = list(st.session_state.get(FAILURES_KEY) or [])
+    failures.append(
+        {"nonce": event.nonce, "task_id": event.task_id, "clip_uid": clip_uid, "message": message}
+    )
+    st.session_state[FAILURES_KEY] = failures[-_FAILURES_KEPT:]
+
+
+def fill_line(project: Project, user_id: int) -> EditorState | None:
+    """Renew the line's leases, drop lost ones and lease more up to :data:`PREFETCH`."""
     state = _state()
-    if state is not None:
+    config = annotate_config(project)
+    line: list[Held] = []
+    for held in state.line if state else ():
         try:
-            renew(project, state.task.task_id, user_id, annotate_config(project).lease_s)
+            renew(project, held.task.task_id, user_id, config.lease_s)
         except LeaseLostError:
             st.session_state[NOTICE_KEY] = Notice(
-                "warning", "Your lease on the previous clip expired and it went to someone else."
+                "warning", "Your lease on a clip expired and it went to someone else."
             )
-            state = None
-    if state is None:
-        if lease_next_clip(project, user_id) is None:
-            return None
-        state = _state()
-        if state is None:
-            return None
-    item = load_item(
+            continue
+        line.append(held)
+    while len(line) < PREFETCH:
+        holding = {h.task.task_id for h in line}
+        task = lease_for(project, user_id, config=config, holding=holding)
+        if task is None:
+            break
+        line.append(Held(task))
+    # A line started afresh (first load, or after the queue ran dry) moves the editor to its
+    # first clip; otherwise the editor keeps its own place in the line.
+    _save(tuple(line), state.focus if state else _focus() + 1)
+    return _state()
+
+
+def _load(project: Project, held: Held) -> AnnotateItem:
+    return load_item(
         project,
-        state.task,
+        held.task,
         config=annotate_config(project),
-        base_revision_id=state.base_revision_id,
-        keep_base=state.base_known,
+        base_revision_id=held.base_revision_id,
+        keep_base=held.base_known,
         media_loader=_cached_media,
     )
-    if not state.base_known:
-        st.session_state[STATE_KEY] = replace(
-            state, base_revision_id=item.base_revision_id, base_known=True
+
+
+def load_line(project: Project, state: EditorState) -> list[AnnotateItem]:
+    """The editor's items for the line, recording each clip's stale-edit base on first load."""
+    items, line = [], []
+    for held in state.line:
+        item = _load(project, held)
+        items.append(item)
+        line.append(
+            held
+            if held.base_known
+            else replace(held, base_revision_id=item.base_revision_id, base_known=True)
         )
-    return item
+    _save(tuple(line), state.focus)
+    return items
 
 
 def _saved_notice(outcome_status: str, revision_id: int, wer: float | None) -> str:
@@ -172,7 +222,7 @@ def _saved_notice(outcome_status: str, revision_id: int, wer: float | None) -> s
 
 
 def handle_event(project: Project, user_id: int, raw: Any) -> bool:
-    """Act once on an editor event: save it and lease the next clip, or record a check.
+    """Act once on an editor event: save it, record a check, or undo; report what failed.
 
     Returns:
         True when the event was new and handled; False for no event or one already handled.
@@ -184,47 +234,56 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
         return False
     if event is None or event.nonce == st.session_state.get(NONCE_KEY):
         return False
-    st.session_state[NONCE_KEY] = event.nonce
+    st.session_state[NONCE_KEY] = event.nonce  # the editor sends its next event on this ack
     state = _state()
-    if state is None or event.task_id != state.task.task_id:
-        return False  # an event for a clip no longer on screen
-    if event.action is EditorAction.UNDO:
-        _undo(project, user_id)
+    held = next((h for h in state.line if h.task.task_id == event.task_id), None) if state else None
+    if state is None or held is None:
+        if event.action is not EditorAction.CHECK:
+            _fail(event, "?", "the clip is no longer leased to you (the lease ended)")
         return True
-    item = load_item(
-        project,
-        state.task,
-        config=annotate_config(project),
-        base_revision_id=state.base_revision_id,
-        keep_base=state.base_known,
-        media_loader=_cached_media,
-    )
+    if event.action is EditorAction.UNDO:
+        _undo(project, user_id, state)
+        return True
+    item = _load(project, held)
     try:
         outcome = apply_event(project, user_id, item, event)
     except StaleEditError as exc:
-        st.session_state[STATE_KEY] = replace(state, base_revision_id=exc.newer.revision_id)
+        line = tuple(
+            replace(h, base_revision_id=exc.newer.revision_id) if h is held else h
+            for h in state.line
+        )
+        _save(line, state.focus)
+        _fail(
+            event,
+            item.clip_uid,
+            "someone else saved this clip after you opened it; go back to compare their text "
+            "with yours, then submit again to replace theirs",
+        )
         st.session_state[NOTICE_KEY] = Notice(
-            "warning",
-            "Someone else saved this clip after you opened it. Their text is below; your text "
-            "is still in the editor. Submit again to replace theirs, or change yours first.",
-            quoted=exc.newer.verbatim,
+            "warning", f"The other transcript of {item.clip_uid}:", quoted=exc.newer.verbatim
         )
         return True
     except (LabelerError, QueueError) as exc:
-        st.session_state[NOTICE_KEY] = Notice("error", f"Not saved: {exc}")
+        _fail(event, item.clip_uid, str(exc))
         return True
+    checks = _checks()
     if event.action is EditorAction.CHECK or outcome.held:
         # Warnings show under the editor, on the clip they are about; a held submit saved
-        # nothing and keeps the clip.
-        previous = _checks(state)
+        # nothing and keeps the clip in the line.
+        previous = checks.get(held.task.task_id)
         oov = (
             outcome.oov
             if event.action is EditorAction.CHECK or previous is None
             else (previous.oov)
         )
-        st.session_state[CHECK_KEY] = CheckState(
-            state.seq, oov, outcome.checked_text, outcome.warnings
-        )
+        checks[held.task.task_id] = CheckState(oov, outcome.checked_text, outcome.warnings)
+        if outcome.held:
+            _fail(
+                event,
+                item.clip_uid,
+                "; ".join(w.message for w in outcome.warnings)
+                + " (back on it, Ctrl+Shift+Enter submits anyway)",
+            )
         return True
     result = outcome.result
     if result is not None:
@@ -235,13 +294,16 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
         )
         st.session_state[NOTICE_KEY] = Notice(
             "success",
-            _saved_notice(status, result.revision_id, outcome.suggestion_wer) + overridden,
+            f"{item.clip_uid}: "
+            + _saved_notice(status, result.revision_id, outcome.suggestion_wer)
+            + overridden,
         )
-    lease_next_clip(project, user_id)
+    checks.pop(held.task.task_id, None)
+    _save(tuple(h for h in state.line if h is not held), state.focus)
     return True
 
 
-def _undo(project: Project, user_id: int) -> None:
+def _undo(project: Project, user_id: int, state: EditorState) -> None:
     try:
         result = undo_last(project, user_id, lease_s=annotate_config(project).lease_s)
     except NothingToUndoError:
@@ -254,14 +316,12 @@ def _undo(project: Project, user_id: int) -> None:
             quoted=exc.newer.verbatim,
         )
         return
-    state = _state()
     if result.task is not None:
-        if state is not None and state.task.task_id != result.task.task_id:
-            # A lease that expired and was taken leaves nothing to give back.
-            with contextlib.suppress(LeaseLostError):
-                release(project, state.task.task_id, user_id)
-        # A skip left no text of the annotator's: the usual prefill then.
-        _set_task(result.task, draft=result.undone_text or None)
+        # The clip comes first, with the text the annotator had typed (a skip left none).
+        rest = tuple(h for h in state.line if h.task.task_id != result.task.task_id)
+        back = Held(result.task, draft=result.undone_text or None)
+        _save((back, *rest), state.focus + 1)
+        _checks().pop(result.task.task_id, None)
     st.session_state[NOTICE_KEY] = Notice(
         "success",
         f"Undid revision {result.undone_revision_id}: the clip is back in the editor with "
@@ -294,15 +354,9 @@ def _sidebar(project: Project, user_id: int) -> None:
         col_left.metric("Queue", counters.queue_left)
         if counters.by_status:
             st.caption(" · ".join(f"{k}: {v}" for k, v in sorted(counters.by_status.items())))
-        if st.button("Undo my last submit (Alt+Z)", key="voxcart_annotate_undo"):
-            _undo(project, user_id)
-
-
-def _checks(state: EditorState | None) -> CheckState | None:
-    value = st.session_state.get(CHECK_KEY)
-    if state is None or not isinstance(value, CheckState) or value.seq != state.seq:
-        return None
-    return value
+        state = _state()
+        if st.button("Undo my last submit (Alt+Z)", key="voxcart_annotate_undo") and state:
+            _undo(project, user_id, state)
 
 
 def render() -> None:
@@ -314,25 +368,38 @@ def render() -> None:
     st.header("Annotate")
     with st.expander("Guidelines"):
         st.markdown(guidelines_text(project))
-    item = current_item(project, user.id)
-    _show_notice()
-    if item is None:
+    state = fill_line(project, user.id)
+    if state is None:
+        _show_notice()
         st.info("Nothing left to annotate: the queue is empty. Thank you!")
         return
-    state = _state()
-    if item.media is not None and item.media.truncated:
-        st.warning("This clip is long: only its first minute is played.")
-    checks = _checks(state)
+    config = annotate_config(project)
+    checks = _checks()
+    loaded = load_line(project, state)
+    items = [
+        item_args(
+            item,
+            token=f"{item.task.task_id}:{state.focus}",
+            oov=checks[held.task.task_id].oov if held.task.task_id in checks else None,
+            warnings=(
+                (checks[held.task.task_id].text, checks[held.task.task_id].warnings)
+                if held.task.task_id in checks
+                else None
+            ),
+            prefill=held.draft,
+        )
+        for held, item in zip(state.line, loaded, strict=True)
+    ]
     args = editor_args(
-        item,
-        annotate_config(project),
-        token=f"{item.task.task_id}:{state.seq if state else 0}",
+        items,
+        config,
+        focus=str(state.focus),
+        vocabulary=loaded[0].vocabulary,
         handled_nonce=st.session_state.get(NONCE_KEY),
-        oov=checks.oov if checks else None,
-        warnings=(checks.text, checks.warnings) if checks else None,
-        prefill=state.draft if state else None,
+        failures=list(st.session_state.get(FAILURES_KEY) or []),
     )
     value = render_editor(args, key=EDITOR_KEY)
+    _show_notice()  # below the editor, so that it never pushes the editor down
     # Normally the event is handled at the top of the next run; this catches a value that
     # arrived without one (handle_event ignores a nonce it has seen).
     if handle_event(project, user.id, value):

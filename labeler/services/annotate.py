@@ -10,7 +10,7 @@ numbers; :mod:`voxcart.labeler.services.editor_events` turns the editor's events
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -283,16 +283,29 @@ def lease_for(
     *,
     config: AnnotateConfig = DEFAULT_CONFIG,
     now: datetime | None = None,
+    holding: Collection[int] = (),
 ) -> LeasedTask | None:
     """The annotation task the user holds (resumed first), else a newly leased one, else None.
 
     Annotation and second-pass (double annotation) tasks are interleaved by priority; on a
     tie the second pass goes first, so that a chosen clip reaches review promptly (it waits
     for its second pass). Second-pass tasks of clips the user wrote are never offered.
+
+    Args:
+        project: the open project.
+        user_id: the annotator.
+        config: the lease length.
+        now: the time (tests).
+        holding: task ids the caller already shows (the editor's prefetched line): they are
+            not resumed again, so repeated calls lease the next clips.
     """
     held = [
-        *current_leases(project, user_id, KIND, now=now),
-        *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
+        task
+        for task in (
+            *current_leases(project, user_id, KIND, now=now),
+            *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
+        )
+        if task.task_id not in holding
     ]
     if held:
         return min(held, key=lambda t: (-t.priority, t.task_id))

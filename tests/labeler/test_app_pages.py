@@ -88,7 +88,7 @@ def test_review_page_approve_reject_edit(env, project):
     rev = _newest(project, clips[2])
     assert (rev.source, rev.status, rev.verbatim) == (
         "review:edit",
-        RevisionStatus.CORRECTED,
+        RevisionStatus.REVIEWED,
         "sony earbuds pro",
     )
     assert "Nothing to review" in texts(at)

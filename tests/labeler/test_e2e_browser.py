@@ -288,7 +288,7 @@ def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> 
         project.close()
 
 
-def test_warnings_before_leaving_and_undo_by_key(tmp_path: Path) -> None:
+def test_warnings_before_leaving_failed_submit_recovery_and_undo_by_key(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -308,27 +308,42 @@ def test_warnings_before_leaving_and_undo_by_key(tmp_path: Path) -> None:
                 _login_and_annotate(page, base)
                 editor = page.frame_locator('iframe[title*="voxcart_editor"]')
                 box = editor.locator("#edit")
+                clip = editor.locator("#clip")
+                warnings = editor.locator("#warnings")
                 sync_api.expect(box).to_have_value("show me sony head phones")
-                first_uid = editor.locator("#clip").inner_text()
+                first_uid = clip.inner_text()
+                # 1. A pause in typing checks the text: the warnings show before leaving.
                 box.click()
                 box.press("Control+a")
                 box.press_sequentially(typed)
-                box.press("Control+Enter")
-                warnings = editor.locator("#warnings")
-                sync_api.expect(warnings).to_be_visible()
                 sync_api.expect(warnings).to_contain_text("spoken form")
-                sync_api.expect(editor.locator("#clip")).to_have_text(first_uid)
-                box.press("Control+Enter")  # again: still held, with the way out named
+                box.press("Control+Enter")  # held here: the way out is named, nothing saved
                 sync_api.expect(editor.locator("#state")).to_contain_text("Ctrl+Shift+Enter")
+                sync_api.expect(clip).to_have_text(first_uid)
                 with project.session() as session:
                     assert session.scalar(select(Revision).where(Revision.clip_id == first)) is None
-                box.press("Control+Shift+Enter")
-                sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)
+                box.press("Control+Shift+Enter")  # submit anyway: saved, next clip at once
+                sync_api.expect(clip).not_to_have_text(first_uid)
                 assert _newest(project, first).verbatim == typed
                 sync_api.expect(warnings).to_be_hidden()
-                box.press("Alt+z")  # undo: the first clip comes back with what was typed
-                sync_api.expect(editor.locator("#clip")).to_have_text(first_uid)
-                sync_api.expect(box).to_have_value(typed)
+                # 2. Submitted before the check came back: the editor moves on at once, the
+                # page holds the submit, and the clip can be reopened with its text.
+                second_uid = clip.inner_text()
+                box.fill("sony 4k tv")  # one input event, then submit before any check
+                box.press("Control+Enter")
+                sync_api.expect(clip).not_to_have_text(second_uid)
+                failure = editor.locator("#failure")
+                sync_api.expect(failure).to_contain_text(second_uid)
+                box.press("Alt+b")
+                sync_api.expect(clip).to_have_text(second_uid)
+                sync_api.expect(box).to_have_value("sony 4k tv")
+                sync_api.expect(warnings).to_contain_text("spoken form")
+                box.press("Control+Shift+Enter")
+                sync_api.expect(clip).not_to_have_text(second_uid)
+                # 3. Undo by key: the last saved clip comes back with what was typed.
+                box.press("Alt+z")
+                sync_api.expect(clip).to_have_text(second_uid)
+                sync_api.expect(box).to_have_value("sony 4k tv")
             finally:
                 browser.close()
     finally:

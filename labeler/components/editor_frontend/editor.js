@@ -18,18 +18,27 @@
   };
   const HELP =
     "Keys (in the text box): Ctrl+Enter submit · Ctrl+Shift+Enter submit despite warnings · " +
-    "Alt+Z undo your last submit · Alt+A accept unchanged · Alt+S skip · " +
+    "Alt+Z undo your last submit · Alt+B back to a clip that was not saved · " +
+    "Alt+A accept unchanged · Alt+S skip · " +
     "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
     "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Alt+V show a hidden " +
     "suggestion · Tab accept completion";
 
   let args = null; // the latest render arguments
-  let token = null; // identifies the clip shown; a new token resets the editor
+  let cur = null; // the clip on screen: one of the leased items the page sent
+  let focusKey = null; // the page's focus; a new one moves the editor to the page's first item
+  const done = new Set(); // task ids submitted or skipped here (saved, or waiting to be)
+  const drafts = new Map(); // task id -> text typed there, kept when the editor moves on
+  const outbox = []; // events waiting to be sent: one is in flight at a time, in order
+  let inflight = null; // the nonce sent and not yet handled by the page
+  const seenFailures = new Set();
+  let failed = null; // the newest failure to show: {task_id, clip_uid, message}
+  let swapAt = null; // when the last swap started (for the timing the benchmark reads)
+  window.__voxcartTimings = window.__voxcartTimings || [];
   let started = performance.now();
   let rateIndex = 2;
   let flagged = false;
   let revealed = false; // retype mode: the annotator asked to see the hidden suggestion
-  let pendingNonce = null; // an event sent and not yet handled by the page
   let counter = 0;
   let checkTimer = null;
   let lastChecked = null;
@@ -45,37 +54,90 @@
   function setHeight() {
     post("streamlit:setFrameHeight", { height: Math.ceil(document.documentElement.scrollHeight) + 4 });
   }
+  // Events go out one at a time, in order; a submit or skip moves the editor to the next leased
+  // clip at once, without waiting for the page (the save is confirmed in the background).
   function send(action, extra) {
-    if (!args || pendingNonce) return;
+    if (!args || !cur || cur.waiting) return;
+    if (action === "check" && (inflight || outbox.length)) return; // the next pause re-checks
     counter += 1;
-    const nonce = args.task_id + "-" + Date.now() + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
+    const nonce = cur.task_id + "-" + Date.now() + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
     const value = Object.assign(
       {
         action: action,
         nonce: nonce,
-        task_id: args.task_id,
+        task_id: cur.task_id,
         text: edit.value,
         flags: flagged ? ["unsure"] : [],
         reason: null,
         time_spent_s: Math.round((performance.now() - started) / 100) / 10,
-        suggestion_shown: !!args.suggestion_text && !hidden(),
+        suggestion_shown: !!cur.suggestion_text && !hidden(),
       },
       extra || {}
     );
-    if (action !== "check") {
-      pendingNonce = nonce;
+    outbox.push(value);
+    if (action === "submit" || action === "accept" || action === "skip") {
       clearTimeout(checkTimer);
-      edit.readOnly = true;
-      $("state").textContent = "saving…";
+      done.add(cur.task_id);
+      drafts.set(cur.task_id, edit.value);
+      advance();
+    } else if (action === "undo") {
+      $("state").textContent = "undoing…";
     }
+    flush();
+  }
+  function flush() {
+    if (inflight || outbox.length === 0) return;
+    const value = outbox.shift();
+    inflight = value.nonce;
     post("streamlit:setComponentValue", { value: value, dataType: "json" });
+  }
+
+  // ---- the line of leased clips ----
+  function items() { return args ? [args].concat(args.ahead || []) : []; }
+  function advance() {
+    const next = items().find((it) => !done.has(it.task_id) && (!cur || it.task_id !== cur.task_id));
+    if (next) { swapAt = performance.now(); loadClip(next); return; }
+    cur = Object.assign({}, cur, { waiting: true });
+    edit.value = "";
+    edit.readOnly = true;
+    $("state").textContent = "saving… the next clip appears as soon as the page sends it";
+  }
+  function backToFailed() {
+    if (!failed) return;
+    const item = items().find((it) => it.task_id === failed.task_id);
+    if (!item) { $("state").textContent = "that clip is no longer yours"; return; }
+    if (cur && !cur.waiting) drafts.set(cur.task_id, edit.value);
+    done.delete(item.task_id);
+    failed = null;
+    renderFailure();
+    loadClip(item);
+  }
+  function renderFailure() {
+    const box = $("failure");
+    box.replaceChildren();
+    box.hidden = !failed;
+    if (!failed) return;
+    box.appendChild(el("span", "", "Clip " + failed.clip_uid + " was not saved: " + failed.message + " "));
+    const btn = el("button", "", "Back to it (Alt+B)");
+    btn.type = "button";
+    btn.addEventListener("click", backToFailed);
+    box.appendChild(btn);
+  }
+  function readFailures() {
+    for (const f of args.failures || []) {
+      if (seenFailures.has(f.nonce)) continue;
+      seenFailures.add(f.nonce);
+      done.delete(f.task_id); // not saved: the clip is still to do
+      failed = f;
+    }
+    renderFailure();
   }
 
   // ---- warnings: shown under the editor before the clip is left ----
   function squash(text) { return String(text || "").replace(/\s+/g, " ").trim(); }
   function warningsShown() {
-    return !!(args && args.warnings && args.warnings.length &&
-      squash(args.warnings_text) === squash(edit.value));
+    return !!(cur && cur.warnings && cur.warnings.length &&
+      squash(cur.warnings_text) === squash(edit.value));
   }
   function renderWarnings() {
     const box = $("warnings");
@@ -84,7 +146,7 @@
     if (box.hidden) return;
     box.appendChild(el("div", "", "Before you submit:"));
     const list = el("ul", "", null);
-    args.warnings.forEach((w) => list.appendChild(el("li", "", w)));
+    cur.warnings.forEach((w) => list.appendChild(el("li", "", w)));
     box.appendChild(list);
     box.appendChild(el("div", "hint", "Fix the text, or press Ctrl+Shift+Enter to submit it anyway."));
   }
@@ -97,12 +159,12 @@
   }
 
   // Retype mode hides a suggestion predicted to be mostly wrong until the annotator reveals it.
-  function hidden() { return !!(args && args.retype && !revealed); }
+  function hidden() { return !!(cur && cur.retype && !revealed); }
 
   function reveal() {
-    if (!args || !args.retype || revealed || !args.suggestion_text) return;
+    if (!args || !cur.retype || revealed || !cur.suggestion_text) return;
     revealed = true;
-    if (!edit.value.trim()) { edit.value = args.suggestion_text; lastChecked = null; }
+    if (!edit.value.trim()) { edit.value = cur.suggestion_text; lastChecked = null; }
     $("retype").textContent = "Suggestion shown (it was hidden as probably very wrong).";
     $("btn-accept").disabled = false;
     renderStrip();
@@ -157,12 +219,12 @@
   }
 
   function suggestionWords() {
-    return (args && args.words ? args.words : []).map((w) => String(w.word).toLowerCase());
+    return (cur && cur.words ? cur.words : []).map((w) => String(w.word).toLowerCase());
   }
 
   // A typed token is marked when it is, or contains, a flagged word ("<b>zzqx</b>" holds "zzqx").
   function oovWords() {
-    const words = ((args && args.oov) || []).map((f) => String(f.word).toLowerCase());
+    const words = ((cur && cur.oov) || []).map((f) => String(f.word).toLowerCase());
     return { has: (norm) => words.some((w) => norm === w || norm.includes(w)) };
   }
 
@@ -177,9 +239,9 @@
   function renderStrip() {
     const strip = $("strip");
     strip.replaceChildren();
-    if (!args || hidden() || !args.words || args.words.length === 0) return;
+    if (!cur || hidden() || !cur.words || cur.words.length === 0) return;
     const low = args.low_confidence;
-    args.words.forEach((w, index) => {
+    cur.words.forEach((w, index) => {
       const c = Number(w.confidence);
       const cls = c < low ? "c-low" : c < (1 + low) / 2 ? "c-mid" : "c-high";
       const span = el("span", "w " + cls, String(w.word));
@@ -193,7 +255,7 @@
   function renderDiff() {
     const diff = $("diff");
     diff.replaceChildren();
-    const sugg = args && !hidden() ? suggestionWords() : [];
+    const sugg = cur && !hidden() ? suggestionWords() : [];
     const mine = tokens(edit.value);
     const b = mine.map((t) => t.norm);
     const oov = oovWords();
@@ -239,7 +301,7 @@
     const box = $("oov");
     box.replaceChildren();
     const typed = edit.value.toLowerCase();
-    const flags = ((args && args.oov) || []).filter((f) => typed.includes(String(f.word).toLowerCase()));
+    const flags = ((cur && cur.oov) || []).filter((f) => typed.includes(String(f.word).toLowerCase()));
     if (flags.length === 0) return;
     box.appendChild(el("span", "", "Not in the catalog or dictionary: "));
     const seen = new Set();
@@ -268,7 +330,7 @@
     const height = wave.height;
     if (wave.width !== width) wave.width = width;
     ctx.clearRect(0, 0, width, height);
-    const peaks = (args && args.peaks) || [];
+    const peaks = (cur && cur.peaks) || [];
     const mid = height / 2;
     ctx.fillStyle = "#64748b";
     const n = peaks.length;
@@ -277,7 +339,7 @@
       const h = Math.max(1, p * (height - 4));
       ctx.fillRect(x, mid - h / 2, 1, h);
     }
-    const duration = audio.duration || (args && args.duration_s) || 0;
+    const duration = audio.duration || (cur && cur.duration_s) || 0;
     if (duration > 0) {
       const x = Math.round((audio.currentTime / duration) * width);
       ctx.fillStyle = "#2563eb";
@@ -286,7 +348,7 @@
   }
 
   function renderClock() {
-    const duration = audio.duration || (args && args.duration_s) || 0;
+    const duration = audio.duration || (cur && cur.duration_s) || 0;
     $("clock").textContent = audio.currentTime.toFixed(1) + " / " + duration.toFixed(1) + " s";
     $("play").textContent = audio.paused ? "Play" : "Pause";
     drawWave();
@@ -313,13 +375,13 @@
 
   // ---- low-confidence navigation ----
   function lowWordRanges() {
-    if (!args || hidden()) return [];
+    if (!cur || hidden()) return [];
     const sugg = suggestionWords();
     const mine = tokens(edit.value);
     const { ops } = align(sugg, mine.map((t) => t.norm));
     const ranges = [];
     for (const o of ops) {
-      if ((o.op === "eq" || o.op === "sub") && Number(args.words[o.i].confidence) < args.low_confidence) {
+      if ((o.op === "eq" || o.op === "sub") && Number(cur.words[o.i].confidence) < args.low_confidence) {
         ranges.push({ i: o.i, start: mine[o.j].start, end: mine[o.j].end });
       }
     }
@@ -335,7 +397,7 @@
     const after = ranges.find((r) => r.start >= edit.selectionEnd) || ranges[0];
     edit.focus();
     edit.setSelectionRange(after.start, after.end);
-    const w = args.words[after.i];
+    const w = cur.words[after.i];
     if (audio.duration && Number(w.end_s) > Number(w.start_s)) {
       audio.currentTime = Math.max(0, Number(w.start_s) - 0.3);
       stopAt = Number(w.end_s) + 0.3;
@@ -408,13 +470,13 @@
   function toggleFlag() { flagged = !flagged; $("flag").hidden = !flagged; }
 
   function accept() {
-    if (!args || hidden() || !args.suggestion_text) {
+    if (!cur || hidden() || !cur.suggestion_text) {
       $("state").textContent = hidden()
         ? "the suggestion is hidden: Alt+V shows it, or type the transcript"
         : "no suggestion to accept: type the transcript";
       return;
     }
-    send("accept", { text: args.suggestion_text });
+    send("accept", { text: cur.suggestion_text });
   }
 
   // ---- events ----
@@ -425,11 +487,13 @@
     renderCompletions();
     setHeight();
     clearTimeout(checkTimer);
-    if (!pendingNonce) {
-      checkTimer = setTimeout(() => {
-        if (edit.value !== lastChecked && !pendingNonce) { lastChecked = edit.value; send("check"); }
-      }, 900);
-    }
+    if (cur && !cur.waiting) drafts.set(cur.task_id, edit.value);
+    checkTimer = setTimeout(() => {
+      if (edit.value !== lastChecked && !inflight && outbox.length === 0) {
+        lastChecked = edit.value;
+        send("check");
+      }
+    }, 600);
   }
 
   edit.addEventListener("input", onInput);
@@ -466,6 +530,7 @@
         case "KeyJ": nextLowWord(); break;
         case "KeyV": reveal(); break;
         case "KeyZ": send("undo", { text: "" }); break;
+        case "KeyB": backToFailed(); break;
         default: handled = false;
       }
     } else handled = false;
@@ -492,58 +557,83 @@
   for (const type of ["play", "pause", "loadedmetadata", "ended", "seeked"]) audio.addEventListener(type, renderClock);
   window.addEventListener("resize", () => { drawWave(); setHeight(); });
 
-  function loadClip() {
-    token = args.token;
+  function loadClip(item) {
+    cur = item;
     started = performance.now();
     flagged = false;
     revealed = false;
-    pendingNonce = null;
-    lastChecked = args.prefill;
+    const draft = drafts.get(cur.task_id);
+    lastChecked = draft === undefined ? cur.prefill : null;
     stopAt = null;
     $("flag").hidden = true;
     closeSkip();
     edit.readOnly = false;
-    edit.value = args.prefill || "";
-    $("clip").textContent = args.clip_uid || "";
+    edit.value = draft === undefined ? cur.prefill || "" : draft;
+    $("clip").textContent = cur.clip_uid || "";
     $("state").textContent = "";
     const err = $("audio-error");
-    err.hidden = !args.audio_error;
-    err.textContent = args.audio_error ? "Audio cannot be played: " + args.audio_error : "";
+    err.hidden = !cur.audio_error;
+    err.textContent = cur.audio_error ? "Audio cannot be played: " + cur.audio_error : "";
     const note = $("retype");
-    note.hidden = !args.retype;
-    note.textContent = args.retype
-      ? (args.suggestion_text
+    note.hidden = !cur.retype;
+    note.textContent = cur.retype
+      ? (cur.suggestion_text
         ? "The suggestion for this clip is probably very wrong, so it is hidden: type what you hear (Alt+V shows it)."
         : "There is no suggestion for this clip: type what you hear.")
       : "";
-    $("spec").hidden = !args.spectrogram_url;
-    if (args.spectrogram_url) $("spec").src = args.spectrogram_url;
-    $("btn-accept").disabled = hidden() || !args.suggestion_text;
-    if (args.audio_url) {
-      audio.src = args.audio_url;
+    $("spec").hidden = !cur.spectrogram_url;
+    if (cur.spectrogram_url) $("spec").src = cur.spectrogram_url;
+    $("btn-accept").disabled = hidden() || !cur.suggestion_text;
+    if (cur.audio_url) {
+      audio.src = cur.audio_url;
       setRate(rateIndex);
       if (args.autoplay) play();
     } else {
       audio.removeAttribute("src");
     }
     renderStrip();
+    renderWarnings();
+    renderDiff();
+    renderOov();
     edit.focus();
     const end = edit.value.length;
     edit.setSelectionRange(end, end);
+    if (swapAt !== null) {
+      const t0 = swapAt;
+      swapAt = null;
+      const ready = () => window.__voxcartTimings.push(performance.now() - t0);
+      if (cur.audio_url && audio.readyState < 2) audio.addEventListener("canplay", ready, { once: true });
+      else ready();
+    }
   }
 
   window.addEventListener("message", (event) => {
     const data = event.data;
     if (!data || data.type !== "streamlit:render") return;
     args = data.args || {};
-    if (args.token !== token) loadClip();
-    else if (pendingNonce && args.handled_nonce === pendingNonce) {
-      // The page handled the event but kept this clip (an error or a stale edit): edit again.
-      pendingNonce = null;
-      edit.readOnly = false;
-      $("state").textContent = "";
-      edit.focus();
+    if (inflight && args.handled_nonce === inflight) inflight = null;
+    readFailures();
+    const line = items();
+    if (args.focus !== focusKey) {
+      // The page moved the editor on purpose (first load, undo, a clip held back by warnings).
+      focusKey = args.focus;
+      if (line.length) {
+        if (cur && !cur.waiting) drafts.set(cur.task_id, edit.value);
+        const first = line[0];
+        done.delete(first.task_id);
+        loadClip(first);
+      }
+    } else if (cur) {
+      const fresh = line.find((it) => it.task_id === cur.task_id);
+      if (fresh && !cur.waiting) {
+        cur = fresh; // newer checks (warnings, out-of-catalog words) for the clip on screen
+      } else if (!done.has(cur.task_id) || cur.waiting) {
+        if (!cur.waiting) drafts.set(cur.task_id, edit.value);
+        advance(); // the clip left the line (its lease ended), or the next one has arrived
+      }
     }
+    if (!inflight && $("state").textContent.startsWith("undoing")) $("state").textContent = "";
+    flush();
     renderWarnings();
     renderDiff();
     renderOov();
