@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.output import warn
 from voxcart.datasets.errors import ProjectError
 from voxcart.datasets.store.project import open_project
 from voxcart.labeler.app.context import DB_ENV, PROJECT_ENV
@@ -89,10 +90,9 @@ def app_cmd(
     project.close()
     command = streamlit_command(host, port, headless)
     if not _is_loopback(host):
-        typer.echo(
-            f"voxcart: warning: serving on {host}: anyone who can reach this address can try to "
-            "log in; use HTTPS in front of it",
-            err=True,
+        warn(
+            f"serving on {host}: anyone who can reach this address can try to "
+            "log in; use HTTPS in front of it"
         )
     typer.echo(f"voxcart app: serving {root} at http://{host}:{port}  (Ctrl+C stops it)")
     completed = subprocess.run(command, env=app_environment(root, db), check=False)
