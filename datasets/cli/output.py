@@ -84,7 +84,5 @@ def show_library_warning(
     if issubclass(category, VoxcartWarning):
         print(WARNING_PREFIX + str(message), file=file or sys.stderr)
         return
-    _python_showwarning(message, category, filename, lineno, file, line)
-
-
-_python_showwarning = warnings.showwarning
+    target = file or sys.stderr
+    target.write(warnings.formatwarning(message, category, filename, lineno, line))
