@@ -104,6 +104,8 @@ def test_app_command_runs_streamlit_on_loopback_with_the_project(project, monkey
     cli.command("noop")(lambda: None)  # keep `app` a sub-command
     result = CliRunner().invoke(cli, ["app", "-p", str(project.root), "--headless"])
     assert result.exit_code == 0, result.output
+    assert f"voxcart app: serving {project.root} at http://127.0.0.1:8501" in result.stdout
+    assert result.stderr == ""  # loopback: nothing to warn about
     cmd = seen["command"]
     assert cmd[1:5] == ["-m", "streamlit", "run", str(app_cli.APP_SCRIPT)]
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
@@ -111,6 +113,10 @@ def test_app_command_runs_streamlit_on_loopback_with_the_project(project, monkey
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
     assert seen["env"]["VOXCART_PROJECT"] == str(project.root)
     assert app_cli.APP_SCRIPT.is_file()
+    shared = CliRunner().invoke(cli, ["app", "-p", str(project.root), "--host", "0.0.0.0"])
+    assert shared.exit_code == 0, shared.output
+    assert shared.stderr.startswith("voxcart: warning: serving on 0.0.0.0: anyone who can reach")
+    assert seen["command"][seen["command"].index("--server.address") + 1] == "0.0.0.0"
 
 
 def test_app_command_refuses_a_directory_that_is_not_a_project(tmp_path):
@@ -121,6 +127,7 @@ def test_app_command_refuses_a_directory_that_is_not_a_project(tmp_path):
     cli.command("noop")(lambda: None)
     result = CliRunner().invoke(cli, ["app", "-p", str(tmp_path)])
     assert result.exit_code != 0
+    assert "is not a voxcart project (no voxcart.toml)" in str(result.exception)
     with pytest.raises(ProjectError, match="not a TCP port"):
         app_cli.streamlit_command("127.0.0.1", 70000, True)
 
