@@ -24,7 +24,7 @@ from voxcart.augment.banks import (
     write_bank,
 )
 from voxcart.augment.errors import BankError
-from voxcart.datasets.errors import VoxcartError
+from voxcart.datasets.errors import VoxcartError, VoxcartWarning
 
 NOISE_COLORS: dict[str, float] = {"white": 0.0, "pink": -0.5, "brown": -1.0, "blue": 0.5}
 """Amplitude-spectrum exponent of each noise colour (power goes as f to twice this)."""
@@ -143,7 +143,7 @@ def default_noise_bank(cache_root: Path, seconds: float = 8.0, seed: int = 0) ->
     except (ImportError, VoxcartError, OSError) as exc:
         note = f"no babble: speech synthesis is unavailable ({exc}); coloured noise stands in"
         notes.append(note)
-        warnings.warn(note, stacklevel=2)
+        warnings.warn(note, VoxcartWarning, stacklevel=2)
     variant = "babble" if babble else "nobabble"
     root = cache_root / f"default-noise-v{BANK_FORMAT}-s{seed}-{n}-{variant}"
     if (root / "manifest.json").is_file():

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from voxcart.augment.errors import AugmentError
-from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.options import DbOption, JsonOption, ProjectOption, comma_list
+from voxcart.datasets.cli.output import echo_json, echo_table
 from voxcart.datasets.cli.progress import progress_bar
 
 augment_app = typer.Typer(
@@ -29,7 +30,8 @@ def augment(
     ] = None,
     copies: Annotated[int, typer.Option(help="Augmented variants per clip.")] = 2,
     split: Annotated[
-        str, typer.Option(help="Split to augment (only train is augmented in place).")
+        str,
+        typer.Option(help="Splits to augment, comma-separated (only train is augmented in place)."),
     ] = "train",
     seed: Annotated[
         int, typer.Option(help="Base seed; the same seed gives the same variants.")
@@ -59,51 +61,55 @@ def augment(
         raise AugmentError(
             "--preset is required: name a preset (voxcart augment presets) or a .toml"
         )
-    from voxcart.augment.bank_cache import project_banks
-    from voxcart.augment.materialize import materialize
+    from voxcart.augment.run import AugmentOptions, augment_splits
     from voxcart.datasets.store.project import open_project
 
+    options = AugmentOptions(
+        preset=preset,
+        copies=copies,
+        splits=comma_list(split),
+        seed=seed,
+        as_test_set=as_test_set,
+        noise_bank=noise_bank,
+        rir_bank=rir_bank,
+    )
     project = open_project(project_dir, db)
     try:
-        banks = project_banks(project.root, noise_bank, rir_bank)
         with progress_bar(f"augmenting ({preset})") as advance:
-            report = materialize(
-                project,
-                preset,
-                copies=copies,
-                split=split,
-                seed=seed,
-                as_test_set=as_test_set,
-                progress=advance,
-                banks=banks,
-            )
+            reports = augment_splits(project, options, progress=advance)
     finally:
         project.close()
-    typer.echo(report.summary())
-    if report.failed and not report.created and not report.existing:
+    for report in reports:
+        typer.echo(report.summary())
+    if all(r.failed and not r.created and not r.existing for r in reports):
         raise typer.Exit(1)
 
 
 @augment_app.command("presets")
-def presets() -> None:
-    """List the shipped presets."""
+def presets(as_json: JsonOption = False) -> None:
+    """List the shipped presets (a table with a header; --json for scripts)."""
     from voxcart.augment.presets import list_presets
 
-    for info in list_presets():
-        typer.echo(f"{info.name:<12} {info.description}")
+    found = list_presets()
+    if as_json:
+        echo_json(found)
+        return
+    echo_table(("preset", "description"), ((p.name, p.description) for p in found))
 
 
 @augment_app.command("transforms")
-def transforms() -> None:
-    """List the transform names a pipeline file may use."""
-    from voxcart.augment.pipeline import CONTAINERS, transform_registry
-    from voxcart.augment.transforms import VOXCART_TRANSFORMS
+def transforms(as_json: JsonOption = False) -> None:
+    """List the transform names a pipeline file may use (a table; --json for scripts)."""
+    from voxcart.augment.pipeline import list_transforms
 
-    for name in sorted(transform_registry()):
-        origin = "voxcart" if name in VOXCART_TRANSFORMS else "audiomentations"
-        typer.echo(f"{name:<24} {origin}")
-    for name in CONTAINERS:
-        typer.echo(f"{name:<24} audiomentations (nests a transforms list)")
+    rows = list_transforms()
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        ("transform", "from"),
+        ((t.name, t.origin + (" (nests a transforms list)" if t.container else "")) for t in rows),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -103,7 +103,12 @@ def variant_uid(preset: str, seed: int, copy: int, parent_id: int, test_set: str
     return f"{prefix}{preset}-s{seed}-c{copy}-{parent_id}"
 
 
-def _check_arguments(copies: int, split: str, seed: int, as_test_set: str | None) -> Split:
+def check_arguments(copies: int, split: str, seed: int, as_test_set: str | None) -> Split:
+    """The split whose clips :func:`materialize` would augment, when the arguments are valid.
+
+    Raises:
+        AugmentError: as :func:`materialize`.
+    """
     if not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
         raise AugmentError(f"copies={copies!r} must be an integer from 1 to {MAX_COPIES}")
     if not isinstance(seed, int) or seed < 0:
@@ -317,7 +322,7 @@ def materialize(
         AugmentConfigError: the preset or pipeline is invalid.
         BankError: a bank cannot be built or read.
     """
-    source = _check_arguments(copies, split, seed, as_test_set)
+    source = check_arguments(copies, split, seed, as_test_set)
     augmenter = Augmenter(preset, banks if banks is not None else project_banks(project.root))
     run = _Run(project, augmenter, seed, as_test_set)
     with project.session() as session:

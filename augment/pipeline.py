@@ -113,6 +113,26 @@ def transform_registry() -> dict[str, type]:
     return registry
 
 
+@dataclass(frozen=True)
+class TransformInfo:
+    """A transform a pipeline file may name, as ``voxcart augment transforms`` lists it."""
+
+    name: str
+    origin: str
+    """``voxcart`` or ``audiomentations``."""
+    container: bool
+    """True for a container (``OneOf``, ``SomeOf``) that nests a ``transforms`` list."""
+
+
+def list_transforms() -> list[TransformInfo]:
+    """Every transform name a pipeline may use, sorted, then the containers."""
+    found = [
+        TransformInfo(name, "voxcart" if name in VOXCART_TRANSFORMS else "audiomentations", False)
+        for name in sorted(transform_registry())
+    ]
+    return found + [TransformInfo(name, "audiomentations", True) for name in CONTAINERS]
+
+
 def _suggest(word: str, options: typing.Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""

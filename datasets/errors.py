@@ -7,6 +7,11 @@ class VoxcartError(Exception):
     """Base of every error voxcart reports to a user as a one-line reason."""
 
 
+class VoxcartWarning(UserWarning):
+    """Something a user should know that does not stop the work; the CLI prints it as one line
+    ``voxcart: warning: ...`` on stderr."""
+
+
 class ConfigError(VoxcartError):
     """A project configuration value is missing or invalid."""
 

@@ -75,8 +75,9 @@ class SplitReport:
     hours: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
-    def summary(self) -> str:
-        """A few human-readable lines."""
+    def summary(self, warnings: bool = True) -> str:
+        """A few human-readable lines (with a ``warning:`` line per warning unless
+        `warnings` is False, for callers that print warnings on their own)."""
         lines = [
             f"assigned {self.assigned} clip(s), {self.unchanged} unchanged, "
             f"{self.locked_conflicts} locked conflict(s), {self.forced} forced"
@@ -86,7 +87,8 @@ class SplitReport:
                 f"  {name:<5} {self.clips.get(name, 0):>7} clips"
                 f"  {self.hours.get(name, 0.0):8.3f} h  {self.groups.get(name, 0):>5} groups"
             )
-        lines.extend(f"warning: {w}" for w in self.warnings)
+        if warnings:
+            lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 

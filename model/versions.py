@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import ModelVersion
 from voxcart.model.backends.base import ModelSpec
 from voxcart.model.errors import ModelError
@@ -119,3 +122,76 @@ def to_spec(row: ModelVersion, project_root: Path) -> ModelSpec:
         folder = Path(row.path)
         path = folder if folder.is_absolute() else project_root / folder
     return ModelSpec(name=row.name, backend=row.backend, path=path, config=dict(row.config or {}))
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    """A registered model version as ``voxcart model list`` shows it.
+
+    Attributes:
+        id: the model version's id.
+        name: its unique name.
+        backend: ``sphinx``, ``ctc`` or ``whisper``.
+        path: its folder (relative to the project root for models under ``models/``), or
+            None for a bundled or hub model.
+        hub_id: the Hugging Face hub id it loads from, if any.
+        parent: the name of the model it was trained from, or None.
+        hotwords: catalog words its decoder boosts.
+        created_at: when it was registered.
+    """
+
+    id: int
+    name: str
+    backend: str
+    path: str | None
+    hub_id: str | None
+    parent: str | None
+    hotwords: int
+    created_at: datetime
+
+
+def list_model_versions(project: Project) -> list[ModelVersionInfo]:
+    """Every registered model version, oldest first."""
+    return _model_infos(project, None)
+
+
+def model_version_info(project: Project, model_id: int) -> ModelVersionInfo:
+    """One registered model version by id.
+
+    Raises:
+        ModelError: no model version has that id.
+    """
+    found = _model_infos(project, model_id)
+    if not found:
+        raise ModelError(f"model version id {model_id} does not exist")
+    return found[0]
+
+
+def _model_infos(project: Project, model_id: int | None) -> list[ModelVersionInfo]:
+    parent = aliased(ModelVersion)
+    stmt = (
+        select(ModelVersion, parent.name)
+        .outerjoin(parent, parent.id == ModelVersion.parent_id)
+        .order_by(ModelVersion.id)
+    )
+    if model_id is not None:
+        stmt = stmt.where(ModelVersion.id == model_id)
+    with project.session() as session:
+        rows = session.execute(stmt).all()
+        return [
+            ModelVersionInfo(
+                id=row.id,
+                name=row.name,
+                backend=row.backend,
+                path=row.path,
+                hub_id=_text((row.config or {}).get("hub_id")),
+                parent=parent_name,
+                hotwords=len((row.config or {}).get("hotwords") or ()),
+                created_at=row.created_at,
+            )
+            for row, parent_name in rows
+        ]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

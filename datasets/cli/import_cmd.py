@@ -83,12 +83,14 @@ def import_(
         typer.echo(report.summary(top=top))
         if seg_config is not None:
             new_ids = select_recordings(project, [f"id>{before}"])
-            seg = segment_recordings(
-                project,
-                new_ids,
-                seg_config,
-                segmentation=str(segmentation) if segmentation else None,
-            )
+            with progress_bar("segmenting", total=len(new_ids)) as advance:
+                seg = segment_recordings(
+                    project,
+                    new_ids,
+                    seg_config,
+                    segmentation=str(segmentation) if segmentation else None,
+                    progress=advance,
+                )
             typer.echo(seg.summary())
     finally:
         project.close()

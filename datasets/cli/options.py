@@ -21,6 +21,10 @@ DbOption = Annotated[
     ),
 ]
 
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")
+]
+
 
 def comma_list(text: str) -> tuple[str, ...]:
     """A comma-separated option value as its items: ``"a, b,a ,"`` -> ``("a", "b")`` (blanks

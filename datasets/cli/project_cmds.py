@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.output import warn
 from voxcart.datasets.errors import ConfigError
 from voxcart.datasets.splits import assign_splits
 from voxcart.datasets.store.config import ProjectConfig, SplitConfig
@@ -76,7 +77,9 @@ def split(
         report = assign_splits(project, config, force=force, dry_run=dry_run)
     finally:
         project.close()
-    typer.echo(("(dry run) " if dry_run else "") + report.summary())
+    typer.echo(("(dry run) " if dry_run else "") + report.summary(warnings=False))
+    for message in report.warnings:
+        warn(message)
 
 
 def register(app: typer.Typer) -> None:

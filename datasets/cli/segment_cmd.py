@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.errors import SegmentationError
 from voxcart.datasets.segment.cut import METHODS, SegmentConfig
 from voxcart.datasets.segment.diarize import DiarizationConfig, load_speaker_map
@@ -109,7 +110,7 @@ def segment(
     project = open_project(project_dir, db)
     try:
         ids = select_recordings(project, where or [])
-        with typer.progressbar(length=len(ids), label="segmenting", file=None) as bar:
+        with progress_bar("segmenting", total=len(ids)) as advance:
             report = segment_recordings(
                 project,
                 ids,
@@ -117,7 +118,7 @@ def segment(
                 segmentation=segmentation,
                 diarization=diarization,
                 speaker_map=mapping,
-                progress=lambda done, _total: bar.update(1),
+                progress=advance,
             )
     finally:
         project.close()

@@ -9,6 +9,7 @@
 - ``project``: Opening a project: its directory, its database engine, sessions, and schema
   migrations.
 - ``queue``: The work queue: enqueue clips, lease the next one atomically, renew, release, complete.
+- ``queue_status``: How many tasks each queue holds, by state.
 - ``revisions``: Append-only transcript revisions: writing a new one and reading a clip's current
   transcript.
 - ``schema``: The project store's tables: recordings, clips, transcripts, users, queues, rounds,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.output import warn
 from voxcart.datasets.store.project import open_project
 from voxcart.labeler.app.context import DB_ENV, PROJECT_ENV
 from voxcart.labeler.app.server import (
@@ -58,10 +59,9 @@ def app_cmd(
     command = streamlit_command(host, port, headless)
     check_port_free(host, port)
     if not is_loopback(host):
-        typer.echo(
-            f"voxcart: warning: serving on {host}: anyone who can reach this address can try to "
-            "log in; use HTTPS in front of it",
-            err=True,
+        warn(
+            f"serving on {host}: anyone who can reach this address can try to "
+            "log in; use HTTPS in front of it"
         )
     typer.echo(f"voxcart app: serving {root} at http://{host}:{port}  (Ctrl+C stops it)")
     result = serve(command, app_environment(root, db))

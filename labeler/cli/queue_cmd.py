@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
 
-from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.options import DbOption, JsonOption, ProjectOption
+from voxcart.datasets.cli.output import echo_json, echo_table
 from voxcart.datasets.store.clip_filter import parse_where
 from voxcart.datasets.store.project import open_project
-from voxcart.datasets.store.schema import Task
+from voxcart.datasets.store.queue_status import queue_counts
 from voxcart.labeler.services.queue_fill import Order, fill_queue
 
 
@@ -40,22 +40,22 @@ def fill(
     typer.echo(f"queued {len(result.created)} clip(s); {len(result.already_open)} already waiting")
 
 
-def status(project_dir: ProjectOption = Path("."), db: DbOption = None) -> None:
-    """Tasks per queue and state."""
+def status(
+    project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """Tasks per queue and state (a table with a header; --json for scripts)."""
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            rows = session.execute(
-                select(Task.kind, Task.state, func.count(Task.id))
-                .group_by(Task.kind, Task.state)
-                .order_by(Task.kind, Task.state)
-            ).all()
+        counts = queue_counts(project)
     finally:
         project.close()
-    if not rows:
+    if as_json:
+        echo_json(counts)
+        return
+    if not counts:
         typer.echo("the queue is empty; fill it with `voxcart queue fill`")
-    for kind, state, count in rows:
-        typer.echo(f"{kind}\t{state.value}\t{count}")
+        return
+    echo_table(("queue", "state", "tasks"), ((c.kind, c.state, c.tasks) for c in counts))
 
 
 def register(app: typer.Typer) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from voxcart.datasets.cli.output import ERROR_PREFIX, show_library_warning
 from voxcart.datasets.errors import VoxcartError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -171,10 +173,11 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the `voxcart` console script."""
+    warnings.showwarning = show_library_warning
     try:
         return app(args=argv, standalone_mode=True)
     except VoxcartError as exc:
-        typer.echo(f"voxcart: error: {exc}", err=True)
+        typer.echo(f"{ERROR_PREFIX}{exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("voxcart: interrupted; finished work is saved, re-run to resume", err=True)

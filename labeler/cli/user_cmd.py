@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.output import echo_table
 from voxcart.datasets.store.project import open_project
 from voxcart.datasets.store.schema import Role
-from voxcart.labeler.accounts.auth import create_user, list_users, validate_password
+from voxcart.labeler.accounts.auth import validate_password
 from voxcart.labeler.errors import AccountError
+from voxcart.labeler.services.users import accounts, add_account
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -51,8 +53,7 @@ def add(
     validate_password(password)
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            user = create_user(session, username, password, role, display_name)
+        user = add_account(project, username, password, role, display_name)
     finally:
         project.close()
     typer.echo(f"user {user.username!r} created with role {user.role.value} (id {user.id})")
@@ -61,31 +62,38 @@ def add(
 def list_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON lines (one account a line) for scripts.")
+    ] = False,
 ) -> None:
-    """List accounts: username, role, whether active."""
+    """List accounts: username, role, whether active (a table with a header)."""
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            users = list_users(session)
+        users = accounts(project)
     finally:
         project.close()
-    for u in users:
-        if as_json:
-            record = {
-                "id": u.id,
-                "username": u.username,
-                "display_name": u.display_name,
-                "role": u.role.value,
-                "active": u.active,
-                "created_at": u.created_at.isoformat(),
-            }
-            typer.echo(json.dumps(record, ensure_ascii=False))
+    if not as_json:
+        if users:
+            echo_table(
+                ("username", "role", "state"),
+                (
+                    (u.username, u.role.value, "active" if u.active else "deactivated")
+                    for u in users
+                ),
+            )
         else:
-            state = "" if u.active else "  (deactivated)"
-            typer.echo(f"{u.username}\t{u.role.value}{state}")
-    if not users and not as_json:
-        typer.echo("no users yet; add one with `voxcart user add NAME --role lead`")
+            typer.echo("no users yet; add one with `voxcart user add NAME --role lead`")
+        return
+    for u in users:  # JSON lines, as before the table had a header
+        record = {
+            "id": u.id,
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role.value,
+            "active": u.active,
+            "created_at": u.created_at.isoformat(),
+        }
+        typer.echo(json.dumps(record, ensure_ascii=False))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,12 +6,10 @@ import json
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 
 from voxcart.augment.presets import list_presets
 from voxcart.augment.preview import HOP_S, Preview, preview
 from voxcart.datasets.errors import VoxcartError
-from voxcart.datasets.store.schema import Clip
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
 from voxcart.labeler.components.spectrogram import (
     parameter_rows,
@@ -19,6 +17,7 @@ from voxcart.labeler.components.spectrogram import (
     spectrogram_figure,
 )
 from voxcart.labeler.components.table import show_table
+from voxcart.labeler.services.clip_picker import clip_choices
 
 CLIP_CHOICES = 500
 """Clips offered in the picker (the first ones by id); type an id for any other."""
@@ -31,23 +30,17 @@ def _preview(root: str, clip_id: int, preset: str, seed: int) -> Preview:
     return preview(get_project(), clip_id, preset, seed=seed)
 
 
-def _clip_ids() -> list[tuple[int, str]]:
-    with get_project().session() as session:
-        rows = session.execute(select(Clip.id, Clip.uid).order_by(Clip.id).limit(CLIP_CHOICES))
-        return [(int(i), str(u)) for i, u in rows]
-
-
 def render() -> None:
     """Pick a clip, a preset and a seed; hear and see the clip before and after."""
     require_role(*PAGE_ROLES["augment_preview"])
     project = get_project()
     st.title("Augmentation preview")
-    clips = _clip_ids()
+    clips = clip_choices(project, CLIP_CHOICES)
     if not clips:
         st.info("The project has no clips yet: import some audio first.")
         return
     presets = list_presets()
-    uids = dict(clips)
+    uids = {c.id: c.uid for c in clips}
     c1, c2, c3 = st.columns(3)
     clip_id = c1.selectbox(
         "Clip", list(uids), format_func=lambda c: uids[c], key="voxcart_augment_clip"

@@ -9,6 +9,7 @@
 - ``checks``: Submit-time checks on a transcript: warnings the annotator may override, never walls.
 - ``clip_media``: What the editor plays and draws for a clip: 16 kHz PCM16 WAV bytes, waveform
   peaks, spectrogram.
+- ``clip_picker``: The clips a page offers in a picker: ids and uids, first ones by id.
 - ``diff``: Word-level diff between a model's suggestion and the annotator's edit, and its WER.
 - ``double_annotation``: Double annotation: a configured fraction of clips is transcribed by a
   second annotator.
@@ -26,4 +27,6 @@
   agreement.
 - ``submit``: Submitting an annotation: one transaction that appends a revision and completes the
   task.
+- ``users``: Account administration for ``voxcart user``: add an account or list them, each call
+  in its own transaction.
 """

@@ -345,7 +345,9 @@ def simulate_cmd(
     workers: Annotated[int, typer.Option(help="Runs in parallel (processes).", min=1)] = 2,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default: <project>/reports/al-simulation)."),
+        typer.Option(
+            "--out", "-o", help="Output folder (default: <project>/reports/al-simulation)."
+        ),
     ] = None,
 ) -> None:
     """Prove selection against random: replay rounds with the demo's hidden references as the

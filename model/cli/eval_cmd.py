@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.options import DbOption, ProjectOption, comma_list
+from voxcart.datasets.cli.output import warn
 from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.store.project import open_project
-from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport, evaluate
-from voxcart.model.eval.report import delta, metric_rows, percent, write_report
+from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport
+from voxcart.model.eval.report import delta, metric_rows, percent
+from voxcart.model.eval.run import EvalOptions, run_evaluation
 from voxcart.model.eval.slices import DEFAULT_SLICES, SLICE_DIMENSIONS
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
 
@@ -49,7 +51,12 @@ def eval_cmd(
             "(sphinx-catalog, sphinx-generic)."
         ),
     ] = "sphinx-catalog",
-    split: Annotated[str, typer.Option(help=f"Which clips: {', '.join(SPLITS)}.")] = "test",
+    split: Annotated[
+        str,
+        typer.Option(
+            help=f"Which clips, comma-separated for several reports: {', '.join(SPLITS)}."
+        ),
+    ] = "test",
     reference: Annotated[
         str,
         typer.Option(
@@ -65,13 +72,18 @@ def eval_cmd(
         list[str] | None,
         typer.Option(
             "--slice",
-            help=f"Slice dimension (repeatable; {', '.join(SLICE_DIMENSIONS)}); "
-            f"default: {', '.join(DEFAULT_SLICES)}.",
+            help="Slice dimensions (repeatable or comma-separated; "
+            f"{', '.join(SLICE_DIMENSIONS)}); default: {', '.join(DEFAULT_SLICES)}.",
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Report folder (default: <project>/reports/eval-<model>-...)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Report folder (default: <project>/reports/eval-<model>-...); with several "
+            "splits, one subfolder per split.",
+        ),
     ] = None,
     batch_size: Annotated[
         int, typer.Option(help="Clips transcribed together when a model has no stored ones.")
@@ -80,29 +92,29 @@ def eval_cmd(
     """Evaluate a model on a split: WER, CER, entity errors, search success, by slice."""
     if reference not in REFERENCES:
         raise typer.BadParameter(f"use one of {', '.join(REFERENCES)}", param_hint="--reference")
+    options = EvalOptions(
+        model=model,
+        splits=comma_list(split),
+        reference=reference,
+        slices=tuple(d for item in slices for d in comma_list(item)) if slices else DEFAULT_SLICES,
+        compare_to=compare_to,
+        batch_size=batch_size,
+        out=out,
+    )
     project = open_project(project_dir, db)
     try:
         with progress_bar("transcribing") as advance:
-            report = evaluate(
-                project,
-                model,
-                split,
-                reference=reference,
-                slices=tuple(slices) if slices else DEFAULT_SLICES,
-                compare_to=compare_to,
-                batch_size=batch_size,
-                progress=advance,
-            )
+            runs = run_evaluation(project, options, progress=advance)
     finally:
         project.close()
-    paths = write_report(report, out)
-    for line in summary_lines(report):
-        typer.echo(line)
-    for skipped in report.skipped[:10]:
-        typer.echo(f"  left out clip {skipped.clip_id} ({skipped.uid}): {skipped.reason}", err=True)
-    typer.echo(f"report: {paths.markdown}")
-    typer.echo(f"json:   {paths.json}")
-    typer.echo(f"plot:   {paths.plot}")
+    for run in runs:
+        for line in summary_lines(run.report):
+            typer.echo(line)
+        for skipped in run.report.skipped[:10]:
+            warn(f"left out clip {skipped.clip_id} ({skipped.uid}): {skipped.reason}")
+        typer.echo(f"report: {run.paths.markdown}")
+        typer.echo(f"json:   {run.paths.json}")
+        typer.echo(f"plot:   {run.paths.plot}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
-from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.options import DbOption, JsonOption, ProjectOption
+from voxcart.datasets.cli.output import echo_json, echo_table
 from voxcart.datasets.store.project import open_project
-from voxcart.datasets.store.schema import ModelVersion
 from voxcart.model.backends.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
 from voxcart.model.backends.ctc_models import BACKEND, register_ctc_model
 from voxcart.model.errors import ModelError
+from voxcart.model.versions import list_model_versions, model_version_info
 
 WHISPER = "whisper"
 
@@ -76,14 +76,12 @@ def add_cmd(
             catalog_id=catalog_id,
             config=config,
         )
-        with project.session() as session:
-            row = session.get(ModelVersion, model_id)
-            stored = row.path if row is not None else None
-            count = len((row.config or {}).get("hotwords", ())) if row is not None else 0
+        info = model_version_info(project, model_id)
     finally:
         project.close()
     typer.echo(
-        f"registered {name} (id {model_id}, ctc, {stored or hub_id}); {count} hotword(s); "
+        f"registered {name} (id {model_id}, ctc, {info.path or hub_id}); "
+        f"{info.hotwords} hotword(s); "
         f"use it with `voxcart suggest --model {name}`"
     )
 
@@ -112,20 +110,34 @@ def _add_whisper(
     )
 
 
-def list_cmd(project_dir: ProjectOption = Path("."), db: DbOption = None) -> None:
-    """List the registered model versions."""
+def list_cmd(
+    project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """List the registered model versions (a table with a header; --json for scripts)."""
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            rows = session.execute(
-                select(ModelVersion.name, ModelVersion.backend, ModelVersion.path).order_by(
-                    ModelVersion.id
-                )
-            ).all()
+        versions = list_model_versions(project)
     finally:
         project.close()
-    for name, backend, path in rows:
-        typer.echo(f"{name}\t{backend}\t{path or '-'}")
+    if as_json:
+        echo_json(versions)
+        return
+    if not versions:
+        typer.echo("no model registered yet; build one with `voxcart lm build`")
+        return
+    echo_table(
+        ("name", "backend", "path", "parent", "created"),
+        (
+            (
+                v.name,
+                v.backend,
+                v.path or v.hub_id,
+                v.parent,
+                v.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+            for v in versions
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

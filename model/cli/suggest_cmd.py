@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
+from voxcart.datasets.cli.output import warn
 from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.store.clip_filter import FIELDS, parse_where
 from voxcart.datasets.store.project import open_project
@@ -65,9 +66,9 @@ def suggest_cmd(
         + (f"; real-time factor {rtf:.2f}" if rtf is not None else "")
     )
     for failure in report.failures[:10]:
-        typer.echo(f"  clip {failure.clip_id} ({failure.uid}): {failure.reason}", err=True)
+        warn(f"clip {failure.clip_id} ({failure.uid}) failed: {failure.reason}")
     if report.error_log is not None:
-        typer.echo(f"all failures: {report.error_log}", err=True)
+        warn(f"all failures: {report.error_log}")
     if report.failed and not report.suggested and not report.skipped_existing:
         raise typer.Exit(1)
 
@@ -108,7 +109,7 @@ def lm_build_cmd(
         f"{len(report.g2p_words)} pronounced by espeak-ng"
     )
     if report.dropped_words:
-        typer.echo(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}", err=True)
+        warn(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,5 +8,7 @@
   transcript find it?".
 - ``report``: Writing an evaluation: a JSON record, a Markdown report and a WER-by-slice bar chart
   (PNG).
+- ``run``: One ``voxcart eval`` run: its options as one record, every named split evaluated and
+  reported.
 - ``slices``: How evaluation groups clips: by speaker, noise condition, augmentation and query type.
 """

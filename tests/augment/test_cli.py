@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -28,10 +29,26 @@ def test_presets_and_transforms_are_listed() -> None:
     runner = CliRunner()
     result = runner.invoke(_app(), ["augment", "presets"])
     assert result.exit_code == 0
-    for name in ("store-noise", "far-field", "phone", "car", "mild"):
-        assert name in result.output
+    header, *rows = result.output.splitlines()
+    assert header == "preset\tdescription"
+    assert [row.split("\t")[0] for row in rows] == [
+        "car",
+        "far-field",
+        "mild",
+        "phone",
+        "store-noise",
+    ]
+    as_json = json.loads(runner.invoke(_app(), ["augment", "presets", "--json"]).output)
+    assert [p["name"] for p in as_json] == ["car", "far-field", "mild", "phone", "store-noise"]
+    assert all(p["description"] and Path(p["path"]).is_file() for p in as_json)
     listed = runner.invoke(_app(), ["augment", "transforms"])
-    assert "BankNoise" in listed.output and "AddGaussianNoise" in listed.output
+    assert listed.output.splitlines()[0] == "transform\tfrom"
+    assert "BankNoise\tvoxcart" in listed.output and "AddGaussianNoise" in listed.output
+    assert "OneOf\taudiomentations (nests a transforms list)" in listed.output
+    records = json.loads(runner.invoke(_app(), ["augment", "transforms", "--json"]).output)
+    found = {t["name"]: t for t in records}
+    assert found["BankNoise"] == {"name": "BankNoise", "origin": "voxcart", "container": False}
+    assert found["SomeOf"]["container"] is True
 
 
 def test_augment_a_project_with_user_banks(
@@ -67,5 +84,12 @@ def test_refusals_exit_non_zero(populated: Project) -> None:
     )
     assert refused.exit_code != 0
     assert "--as-test-set" in str(refused.exception)
+    # A comma list is checked whole before anything is written: dev is never augmented.
+    both = runner.invoke(
+        _app(), ["augment", "--preset", "mild", "--split", "train,dev", "-p", str(populated.root)]
+    )
+    assert both.exit_code != 0 and "split 'dev' is never augmented" in str(both.exception)
+    with populated.session() as session:
+        assert session.scalar(select(func.count()).where(Clip.origin == "augment")) == 0
     typo = runner.invoke(_app(), ["augment", "--preset", "farfield", "-p", str(populated.root)])
     assert typo.exit_code != 0 and "did you mean 'far-field'" in str(typo.exception)

@@ -15,7 +15,8 @@ runner = CliRunner()
 
 def test_import_folder_and_manifest(tmp_path: Path) -> None:
     app = build_app()
-    assert runner.invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    created = runner.invoke(app, ["init", str(tmp_path / "p")])
+    assert created.exit_code == 0 and "project 'p' ready at" in created.output
     write_audio(tmp_path / "src" / "alice" / "a.wav", seconds=0.5, seed=1)
     write_audio(tmp_path / "src" / "bob" / "b.wav", seconds=0.5, seed=2)
     (tmp_path / "src" / "broken.wav").write_bytes(b"not audio")

@@ -40,5 +40,6 @@ def test_bad_segment_method_fails_before_importing(project: Project, tmp_path: P
         build_app(), ["import", str(path), "-p", str(project.root), "--segment", "nonsense"]
     )
     assert result.exit_code != 0
+    assert "method='nonsense' is not a segmentation method" in str(result.exception)
     with project.session() as s:
         assert s.scalars(select(Clip)).all() == []

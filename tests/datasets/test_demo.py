@@ -237,4 +237,5 @@ def test_cli_builds_a_demo_and_prints_next_steps(tmp_path: Path) -> None:
     assert "3 new" in result.output and "next steps" in result.output
     assert "voxcart stats -p" in result.output
     bad = CliRunner().invoke(build_app(), ["demo", str(tmp_path / "bad"), "--clips", "0"])
-    assert bad.exit_code != 0
+    assert bad.exit_code == 2
+    assert "Invalid value for '--clips'" in bad.output and not (tmp_path / "bad").exists()

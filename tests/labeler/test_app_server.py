@@ -98,3 +98,20 @@ def test_a_busy_port_is_one_error_line_before_anything_claims_to_serve(project):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("voxcart: error: --port") and "already in use" in lines[0]
+
+
+def test_serving_beyond_this_machine_warns_on_one_line(project, tmp_path):
+    port = _free_port()
+    log = tmp_path / "app.log"
+    command = [*_APP, "-p", str(project.root), "--port", str(port), "--headless"]
+    with log.open("wb") as out:
+        app = subprocess.Popen([*command, "--host", "0.0.0.0"], stdout=out, stderr=out)
+    try:
+        assert _wait_until(lambda: _answers(port), STARTUP_S), log.read_text(errors="replace")
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=20) == 0
+        text = log.read_text(errors="replace")
+        assert "voxcart: warning: serving on 0.0.0.0: anyone who can reach" in text
+    finally:
+        if app.poll() is None:
+            app.kill()

@@ -107,6 +107,7 @@ def test_app_command_refuses_a_directory_that_is_not_a_project(tmp_path):
     cli.command("noop")(lambda: None)
     result = CliRunner().invoke(cli, ["app", "-p", str(tmp_path)])
     assert result.exit_code != 0
+    assert "is not a voxcart project (no voxcart.toml)" in str(result.exception)
     with pytest.raises(ProjectError, match="not a TCP port"):
         app_cli.streamlit_command("127.0.0.1", 70000, True)
 

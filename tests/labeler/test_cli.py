@@ -48,7 +48,8 @@ def test_add_from_stdin_and_list(app: typer.Typer, project: Project) -> None:
     assert "'mia' created with role lead" in result.output
     assert _login(project.root, "mia", "s3cret pass") == "lead"
     listed = runner.invoke(app, ["user", "list", "-p", root])
-    assert listed.exit_code == 0 and "mia\tlead" in listed.output
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == ["username\trole\tstate", "mia\tlead\tactive"]
     as_json = runner.invoke(app, ["user", "list", "-p", root, "--json"])
     assert json.loads(as_json.output.splitlines()[0])["role"] == "lead"
 

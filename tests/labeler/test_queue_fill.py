@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -74,4 +76,16 @@ def test_cli_fill_and_status(project: Project) -> None:
     assert result.exit_code == 0, result.output
     assert "queued 2 clip(s)" in result.output
     result = runner.invoke(build_app(), ["queue", "status", "-p", str(project.root)])
-    assert "annotate\tpending\t2" in result.output
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["queue\tstate\ttasks", "annotate\tpending\t2"]
+    as_json = runner.invoke(build_app(), ["queue", "status", "-p", str(project.root), "--json"])
+    assert json.loads(as_json.output) == [{"kind": "annotate", "state": "pending", "tasks": 2}]
+
+
+def test_cli_status_of_an_empty_queue_says_how_to_fill_it(project: Project) -> None:
+    runner = CliRunner()
+    result = runner.invoke(build_app(), ["queue", "status", "-p", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "the queue is empty; fill it with `voxcart queue fill`\n"
+    as_json = runner.invoke(build_app(), ["queue", "status", "-p", str(project.root), "--json"])
+    assert json.loads(as_json.output) == []

@@ -193,3 +193,4 @@ def test_cli_run_and_status(demo):
     assert "test WER" in status.output and MODEL.rsplit("-v", 1)[0] in status.output
     bad = runner.invoke(al_app(), [*args, "--annotate", "robot"])
     assert bad.exit_code != 0
+    assert "--annotate 'robot' is unknown; use 'wait' or 'oracle'" in str(bad.exception)

@@ -268,6 +268,7 @@ def test_model_add_cli_then_suggest_cli(tmp_path, project, constructed):
         app, ["model", "add", "x", "--backend", "sphinx", "--path", "a", "-p", root]
     )
     assert wrong.exit_code != 0
+    assert "--backend 'sphinx' cannot be added here" in str(wrong.exception)
     done = runner.invoke(app, ["suggest", "--model", "w2v", "-p", root])
     assert done.exit_code == 0, done.output
     assert "w2v: 1 suggestion(s) written" in done.output

@@ -61,3 +61,37 @@ def test_eval_failures_exit_non_zero_with_the_reason(app, demo_root, tmp_path):
     bad = runner.invoke(app, [*base, "--model", MODEL, "--reference", "gold"])
     assert bad.exit_code == 2 and "--reference" in bad.output
     assert not (tmp_path / "r").exists()
+
+
+def test_eval_several_splits_writes_one_report_each(app, demo_root, tmp_path):
+    out = tmp_path / "r"
+    args = ["-p", str(demo_root), "--model", MODEL, "--reference", "hidden", "-o", str(out)]
+    result = CliRunner().invoke(app, [*args, "--split", "all,train", "--slice", "snr,speaker"])
+    assert result.exit_code == 0, result.output
+    assert f"{MODEL} on all: {N_CLIPS} clip(s) evaluated" in result.output
+    assert f"{MODEL} on train:" in result.output
+    assert f"report: {out / 'all' / 'eval.md'}" in result.output
+    assert f"report: {out / 'train' / 'eval.md'}" in result.output
+    for split in ("all", "train"):
+        record = json.loads((out / split / "eval.json").read_text(encoding="utf-8"))
+        assert record["split"] == split
+        assert {s["dimension"] for s in record["slices"]} == {"snr", "speaker"}
+
+
+def test_eval_options_are_checked_before_any_work(tmp_path):
+    from voxcart.model.errors import ModelError
+    from voxcart.model.eval.run import EvalOptions
+
+    with pytest.raises(ModelError, match="split 'val' is unknown; use one or more of train"):
+        EvalOptions(splits=("test", "val"))
+    with pytest.raises(ModelError, match="names a split twice"):
+        EvalOptions(splits=("test", "test"))
+    with pytest.raises(ModelError, match="slices=\\['mood'\\] are unknown"):
+        EvalOptions(slices=("mood",))
+    with pytest.raises(ModelError, match="reference='gold' is unknown"):
+        EvalOptions(reference="gold")
+    one = EvalOptions(splits=("dev",), out=tmp_path)
+    assert one.folder("dev") == tmp_path
+    two = EvalOptions(splits=("dev", "test"), out=tmp_path)
+    assert two.folder("test") == tmp_path / "test"
+    assert EvalOptions(splits=("dev", "test")).folder("dev") is None

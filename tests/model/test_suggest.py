@@ -173,3 +173,4 @@ def test_cli_builds_and_suggests(tmp_path, media):
     assert "1 suggestion(s) written" in result.output
     bad = runner.invoke(app, ["suggest", "-p", str(tmp_path / "cli"), "--where", "x=1"])
     assert bad.exit_code != 0
+    assert "--where 'x=1': unknown field 'x'; use status, split" in str(bad.exception)

@@ -68,6 +68,7 @@ def test_cli_trains_registers_and_refuses_a_taken_name(root: Path, tmp_path: Pat
     # From the registered model by name: the new version records it as its parent.
     again = CliRunner().invoke(app, [*args[:4], "cli-1", "--out", "cli-2", *args[7:]])
     assert again.exit_code == 0, again.output
+    assert "cli-2: 2 step(s)" in again.output
     project = open_project(root)
     try:
         with project.session() as session:

@@ -1,0 +1,59 @@
+"""`voxcart model list`: registered versions as a table with a header, or as JSON records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from voxcart.datasets.store.project import Project
+from voxcart.labeler.cli.root import build_app
+from voxcart.model.errors import ModelError
+from voxcart.model.versions import list_model_versions, model_version_info, register_model
+
+
+def _register(project: Project) -> None:
+    with project.session() as session:
+        base = register_model(session, "w2v", "ctc", "models/w2v", {"hotwords": ["sony", "lg"]})
+        register_model(session, "w2v-ft", "ctc", "models/w2v-ft", {}, parent_id=base.id)
+        register_model(session, "wh", "whisper", None, {"hub_id": "openai/whisper-tiny"})
+
+
+def test_versions_are_records_oldest_first(project: Project) -> None:
+    _register(project)
+    versions = list_model_versions(project)
+    assert [(v.name, v.backend, v.path, v.hub_id, v.parent, v.hotwords) for v in versions] == [
+        ("w2v", "ctc", "models/w2v", None, None, 2),
+        ("w2v-ft", "ctc", "models/w2v-ft", None, "w2v", 0),
+        ("wh", "whisper", None, "openai/whisper-tiny", None, 0),
+    ]
+    assert model_version_info(project, versions[1].id) == versions[1]
+    with pytest.raises(ModelError, match="model version id 99 does not exist"):
+        model_version_info(project, 99)
+
+
+def test_cli_table_json_and_empty(project: Project) -> None:
+    runner = CliRunner()
+    root = str(project.root)
+    empty = runner.invoke(build_app(), ["model", "list", "-p", root])
+    assert empty.exit_code == 0, empty.output
+    assert "no model registered yet" in empty.output
+    assert (
+        json.loads(runner.invoke(build_app(), ["model", "list", "-p", root, "--json"]).output) == []
+    )
+    _register(project)
+    listed = runner.invoke(build_app(), ["model", "list", "-p", root])
+    assert listed.exit_code == 0, listed.output
+    header, *rows = listed.output.splitlines()
+    assert header == "name\tbackend\tpath\tparent\tcreated"
+    cells = [row.split("\t") for row in rows]
+    assert [c[:4] for c in cells] == [
+        ["w2v", "ctc", "models/w2v", "-"],
+        ["w2v-ft", "ctc", "models/w2v-ft", "w2v"],
+        ["wh", "whisper", "openai/whisper-tiny", "-"],
+    ]
+    records = json.loads(runner.invoke(build_app(), ["model", "list", "-p", root, "--json"]).output)
+    assert [r["name"] for r in records] == ["w2v", "w2v-ft", "wh"]
+    assert records[0]["hotwords"] == 2 and records[1]["parent"] == "w2v"
+    assert records[2]["path"] is None and records[2]["hub_id"] == "openai/whisper-tiny"
