@@ -14,8 +14,9 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from voxcart.labeler.services.annotate import AnnotateConfig, AnnotateItem
+from voxcart.labeler.services.annotate import AnnotateConfig, AnnotateItem, SuggestionView
 from voxcart.labeler.services.checks import TranscriptWarning
+from voxcart.labeler.services.clip_media import ClipMedia
 from voxcart.labeler.services.oov import OovFlag
 from voxcart.labeler.services.submit import SkipReason
 
@@ -33,6 +34,45 @@ def oov_args(flags: tuple[OovFlag, ...]) -> list[dict[str, Any]]:
     return [
         {"word": f.word, "start": f.start, "end": f.end, "closest": list(f.closest)} for f in flags
     ]
+
+
+def clip_json(
+    key: int,
+    clip_uid: str,
+    duration_s: float,
+    media: ClipMedia | None,
+    audio_error: str | None,
+    suggestion: SuggestionView | None,
+) -> dict[str, Any]:
+    """The part of an editor item every page shares: the clip's audio and its suggestion.
+
+    Args:
+        key: the item's id in the editor's line (a task id, or a clip id on the review page).
+        clip_uid: the clip's stable id, shown to the user.
+        duration_s: the clip's duration in the store.
+        media: audio, peaks and spectrogram; None when the audio cannot be read.
+        audio_error: why the audio could not be read.
+        suggestion: the model's suggestion (words with times and confidences), if any.
+    """
+    return {
+        "task_id": key,
+        "clip_uid": clip_uid,
+        "duration_s": round(media.duration_s if media else duration_s, 3),
+        "audio_url": data_url(media.wav, "audio/wav") if media else "",
+        "spectrogram_url": data_url(media.spectrogram_png, "image/png") if media else "",
+        "peaks": list(media.peaks) if media else [],
+        "audio_error": audio_error or "",
+        "suggestion_text": suggestion.text if suggestion else "",
+        "words": [
+            {
+                "word": w.word,
+                "start_s": w.start_s,
+                "end_s": w.end_s,
+                "confidence": round(w.confidence, 4),
+            }
+            for w in (suggestion.words if suggestion else ())
+        ],
+    }
 
 
 def item_args(
@@ -53,29 +93,18 @@ def item_args(
             while the text is unchanged).
         prefill: the editor's starting text instead of ``item.prefill`` (after an undo).
     """
-    media = item.media
-    # In retype mode the suggestion travels too, hidden until the annotator reveals it.
-    suggestion = item.suggestion
     return {
+        **clip_json(
+            item.task.task_id,
+            item.clip_uid,
+            item.duration_s,
+            item.media,
+            item.audio_error,
+            # In retype mode the suggestion travels too, hidden until the annotator reveals it.
+            item.suggestion,
+        ),
         "token": token,
-        "task_id": item.task.task_id,
-        "clip_uid": item.clip_uid,
-        "duration_s": round(media.duration_s if media else item.duration_s, 3),
-        "audio_url": data_url(media.wav, "audio/wav") if media else "",
-        "spectrogram_url": data_url(media.spectrogram_png, "image/png") if media else "",
-        "peaks": list(media.peaks) if media else [],
-        "audio_error": item.audio_error or "",
         "retype": item.retype,
-        "suggestion_text": suggestion.text if suggestion else "",
-        "words": [
-            {
-                "word": w.word,
-                "start_s": w.start_s,
-                "end_s": w.end_s,
-                "confidence": round(w.confidence, 4),
-            }
-            for w in (suggestion.words if suggestion else ())
-        ],
         "prefill": item.prefill if prefill is None else prefill,
         "oov": oov_args(item.oov if oov is None else oov),
         "warnings": [w.message for w in warnings[1]] if warnings else [],
@@ -92,6 +121,8 @@ def editor_args(
     handled_nonce: str | None = None,
     failures: list[dict[str, Any]] | None = None,
     autoplay: bool = True,
+    mode: str = "annotate",
+    reasons: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """The component's arguments: the line of leased clips (JSON-serialisable only).
 
@@ -107,6 +138,9 @@ def editor_args(
         handled_nonce: the last event the page handled: the editor sends its next one then.
         failures: events that saved nothing, for the editor to report and go back to.
         autoplay: start playing when a clip loads.
+        mode: ``"annotate"`` or ``"review"`` (approve, reject with a reason, or edit).
+        reasons: the choices of the skip key (annotate: skip reasons; review: rejection
+            reasons).
     """
     first, ahead = (items[0], items[1:]) if items else ({}, [])
     return {
@@ -115,7 +149,8 @@ def editor_args(
         "focus": focus,
         "low_confidence": config.low_confidence,
         "vocabulary": list(vocabulary),
-        "skip_reasons": [r.value for r in SkipReason],
+        "skip_reasons": list(reasons) if reasons is not None else [r.value for r in SkipReason],
+        "mode": mode,
         "handled_nonce": handled_nonce or "",
         "failures": failures or [],
         "autoplay": autoplay,

@@ -19,7 +19,13 @@ import streamlit as st
 from voxcart.datasets.errors import LeaseLostError, QueueError
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import LeasedTask, renew
-from voxcart.labeler.app.context import PAGE_ROLES, get_project, guidelines_text, require_role
+from voxcart.labeler.app.context import (
+    PAGE_ROLES,
+    cached_media,
+    get_project,
+    guidelines_text,
+    require_role,
+)
 from voxcart.labeler.components.editor import editor_args, item_args, render_editor
 from voxcart.labeler.errors import LabelerError, NothingToUndoError, StaleEditError
 from voxcart.labeler.services.annotate import (
@@ -28,10 +34,8 @@ from voxcart.labeler.services.annotate import (
     annotator_counters,
     lease_for,
     load_item,
-    load_media,
 )
 from voxcart.labeler.services.checks import TranscriptWarning
-from voxcart.labeler.services.clip_media import ClipMedia
 from voxcart.labeler.services.editor_events import (
     EditorAction,
     EditorEvent,
@@ -121,16 +125,6 @@ def _plain(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _media(db_url: str, clip_id: int, _project: Project) -> ClipMedia:
-    # Keyed by database and clip: a clip's audio never changes.
-    return load_media(_project, clip_id)
-
-
-def _cached_media(project: Project, clip_id: int) -> ClipMedia:
-    return _media(project.db_url, clip_id, project)
-
-
 def _state() -> EditorState | None:
     value = st.session_state.get(STATE_KEY)
     return value if isinstance(value, EditorState) and value.line else None
@@ -195,7 +189,7 @@ def _load(project: Project, held: Held) -> AnnotateItem:
         config=annotate_config(project),
         base_revision_id=held.base_revision_id,
         keep_base=held.base_known,
-        media_loader=_cached_media,
+        media_loader=cached_media,
     )
 
 

@@ -30,7 +30,7 @@ def test_versions_recorded_with_hash_and_locks(project: Project, tmp_path: Path)
         version = session.get(DatasetVersion, first.dataset_version_id)
         assert version is not None
         assert (version.format, version.row_count, version.path) == ("nemo", 4, str(first.path))
-        assert version.params["statuses"] == ["accepted", "corrected", "reviewed"]
+        assert version.params["statuses"] == ["accepted", "corrected", "typed", "reviewed"]
         assert version.datasheet["splits"]["train"]["clips"] == 2
         locked = {u: lk for u, lk in session.execute(select(Clip.uid, Clip.split_locked))}
     assert locked == {"c1": True, "c2": True, "c3": True, "c4": True, "c5": False, "c6": False}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from tests.labeler.app_support import annotate, make_accounts, make_audio_clips, page, texts
 from voxcart.datasets.store.schema import ModelVersion, Revision, RevisionStatus, Suggestion
+from voxcart.labeler.pages import review as review_page
 
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 
@@ -56,20 +58,39 @@ def _no_unsafe_data(at) -> None:
                 assert bad not in md.value
 
 
-def test_review_page_approve_reject_edit(env, project):
+def _review_args(at):
+    [component] = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def _review_key(at, nonce, clip_id, action, **fields):
+    event = {"action": action, "nonce": nonce, "task_id": clip_id, "flags": [], **fields}
+    at.session_state[review_page.EDITOR_KEY] = event
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_review_page_approve_reject_edit_by_key(env, project):
     acc, clips, sugg = env
     revs = [
         annotate(project, c, acc.annotator, f"sony wireless earbuds {i}", sugg[i])
         for i, c in enumerate(clips[:3])
     ]
     at = page("review", acc.reviewer).run()
-    shown = texts(at)
-    assert "3 clip(s) wait for your review" in shown
-    assert "sony earbuds 0" in shown and "sony wireless earbuds 0" in shown
-    assert any("vx-diff" in md.value and md.allow_html for md in at.markdown)
+    assert "3 clip(s) wait for your review" in texts(at)
+    args = _review_args(at)
+    assert args["mode"] == "review"
+    # The line: the clip on screen and the next ones, each with audio, suggestion and text.
+    assert [args["clip_uid"], *(a["clip_uid"] for a in args["ahead"])] == [
+        "clip-000",
+        "clip-001",
+        "clip-002",
+    ]
+    assert args["prefill"] == "sony wireless earbuds 0"
+    assert args["suggestion_text"] == "sony earbuds 0" and args["audio_url"].startswith("data:")
+    assert args["skip_reasons"] == list(review_page.REJECT_REASONS)
 
-    at.button(key="voxcart_review_approve").click().run()
-    assert not at.exception
+    _review_key(at, "n-1", clips[0], "accept", text="sony wireless earbuds 0")  # Alt+A
     rev = _newest(project, clips[0])
     assert (rev.source, rev.status, rev.previous_id) == (
         "review:approve",
@@ -77,14 +98,13 @@ def test_review_page_approve_reject_edit(env, project):
         revs[0],
     )
     assert "Approved clip-000" in texts(at)
+    assert _review_args(at)["handled_nonce"] == "n-1"
 
-    at.text_input(key="voxcart_review_reason").input("wrong brand")
-    at.button(key="voxcart_review_reject").click().run()
+    _review_key(at, "n-2", clips[1], "skip", reason="wrong words")  # Alt+S, 2
     rev = _newest(project, clips[1])
-    assert (rev.status, rev.flags) == (RevisionStatus.FLAGGED, ["rejected:wrong brand"])
+    assert (rev.status, rev.flags) == (RevisionStatus.FLAGGED, ["rejected:wrong words"])
 
-    at.text_area(key=f"voxcart_review_text_{revs[2]}").input("sony earbuds pro")
-    at.button(key="voxcart_review_edit").click().run()
+    _review_key(at, "n-3", clips[2], "submit", text="sony earbuds pro")  # Ctrl+Enter, edited
     rev = _newest(project, clips[2])
     assert (rev.source, rev.status, rev.verbatim) == (
         "review:edit",
@@ -92,6 +112,17 @@ def test_review_page_approve_reject_edit(env, project):
         "sony earbuds pro",
     )
     assert "Nothing to review" in texts(at)
+
+
+def test_a_review_of_a_clip_that_changed_is_reported_not_saved(env, project):
+    acc, clips, sugg = env
+    annotate(project, clips[0], acc.annotator, "sony earbuds", sugg[0])
+    at = page("review", acc.reviewer).run()
+    annotate(project, clips[0], acc.annotator, "sony earbuds pro", sugg[0])  # changed since
+    _review_key(at, "n-1", clips[0], "accept", text="sony earbuds")
+    assert _newest(project, clips[0]).source != "review:approve"
+    [failure] = _review_args(at)["failures"]
+    assert failure["nonce"] == "n-1" and "changed" in failure["message"]
 
 
 def test_review_page_shows_agreement(env, project):
@@ -108,13 +139,17 @@ def test_review_page_shows_agreement(env, project):
 def test_hostile_transcripts_render_escaped(env, project, hostile):
     acc, clips, sugg = env
     annotate(project, clips[0], acc.annotator, f"buy {hostile} now", sugg[0])
-    for module, role in (("review", acc.reviewer), ("explore", acc.lead)):
-        at = page(module, role).run()
-        assert not at.exception
-        _no_unsafe_data(at)
-        diff_html = "".join(md.value for md in at.markdown if "vx-diff" in md.value)
-        assert "&lt;" in diff_html  # shown, escaped
-        assert any(hostile in t.value for t in at.text)  # plain text elements show it as is
+    review = page("review", acc.reviewer).run()
+    assert not review.exception
+    _no_unsafe_data(review)
+    # The review editor gets the text as data; it puts it into the page with textContent.
+    assert _review_args(review)["prefill"] == f"buy {hostile} now"
+    at = page("explore", acc.lead).run()
+    assert not at.exception
+    _no_unsafe_data(at)
+    diff_html = "".join(md.value for md in at.markdown if "vx-diff" in md.value)
+    assert "&lt;" in diff_html  # shown, escaped
+    assert any(hostile in t.value for t in at.text)  # plain text elements show it as is
 
 
 def test_explore_filters_by_status_speaker_confidence_and_flag(env, project):

@@ -34,7 +34,9 @@
   const seenFailures = new Set();
   let failed = null; // the newest failure to show: {task_id, clip_uid, message}
   let swapAt = null; // when the last swap started (for the timing the benchmark reads)
-  window.__voxcartTimings = window.__voxcartTimings || [];
+  window.__voxcartTimings = window.__voxcartTimings || []; // submit -> next clip ready (ms)
+  window.__voxcartAcks = window.__voxcartAcks || []; // event sent -> page confirmed it (ms)
+  let sentAt = 0;
   let started = performance.now();
   let rateIndex = 2;
   let flagged = false;
@@ -89,6 +91,7 @@
     if (inflight || outbox.length === 0) return;
     const value = outbox.shift();
     inflight = value.nonce;
+    sentAt = value.action === "check" ? 0 : performance.now();
     post("streamlit:setComponentValue", { value: value, dataType: "json" });
   }
 
@@ -469,7 +472,18 @@
   function chooseSkip(reason) { closeSkip(); send("skip", { reason: reason, text: "" }); }
   function toggleFlag() { flagged = !flagged; $("flag").hidden = !flagged; }
 
+  function reviewing() { return !!(args && args.mode === "review"); }
+
   function accept() {
+    if (reviewing()) {
+      // Approve the annotation as it was saved; an edit in the box is saved with Ctrl+Enter.
+      if (cur && squash(edit.value) !== squash(cur.prefill)) {
+        $("state").textContent = "you changed the text: Ctrl+Enter saves your edit";
+        return;
+      }
+      send("accept", { text: cur ? cur.prefill : "" });
+      return;
+    }
     if (!cur || hidden() || !cur.suggestion_text) {
       $("state").textContent = hidden()
         ? "the suggestion is hidden: Alt+V shows it, or type the transcript"
@@ -575,15 +589,15 @@
     err.hidden = !cur.audio_error;
     err.textContent = cur.audio_error ? "Audio cannot be played: " + cur.audio_error : "";
     const note = $("retype");
-    note.hidden = !cur.retype;
-    note.textContent = cur.retype
+    note.hidden = !cur.retype && !cur.note;
+    note.textContent = cur.note ? cur.note : cur.retype
       ? (cur.suggestion_text
         ? "The suggestion for this clip is probably very wrong, so it is hidden: type what you hear (Alt+V shows it)."
         : "There is no suggestion for this clip: type what you hear.")
       : "";
     $("spec").hidden = !cur.spectrogram_url;
     if (cur.spectrogram_url) $("spec").src = cur.spectrogram_url;
-    $("btn-accept").disabled = hidden() || !cur.suggestion_text;
+    $("btn-accept").disabled = reviewing() ? false : hidden() || !cur.suggestion_text;
     if (cur.audio_url) {
       audio.src = cur.audio_url;
       setRate(rateIndex);
@@ -611,7 +625,11 @@
     const data = event.data;
     if (!data || data.type !== "streamlit:render") return;
     args = data.args || {};
-    if (inflight && args.handled_nonce === inflight) inflight = null;
+    if (reviewing() && !$("root").dataset.mode) setMode();
+    if (inflight && args.handled_nonce === inflight) {
+      if (sentAt) window.__voxcartAcks.push(performance.now() - sentAt);
+      inflight = null;
+    }
     readFailures();
     const line = items();
     if (args.focus !== focusKey) {
@@ -641,6 +659,20 @@
     setHeight();
   });
 
+  const HELP_REVIEW =
+    "Keys (in the text box): Alt+A approve · Ctrl+Enter approve, or save your edit · " +
+    "Alt+S reject with a reason · Alt+B back to a clip that was not saved · " +
+    "Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · Alt+, slower · " +
+    "Alt+. faster · Alt+J next low-confidence word · Tab accept completion";
+  function setMode() {
+    $("root").dataset.mode = "review";
+    $("btn-submit").textContent = "Approve or save edit (Ctrl+Enter)";
+    $("btn-accept").textContent = "Approve (Alt+A)";
+    $("btn-skip").textContent = "Reject… (Alt+S)";
+    $("btn-flag").hidden = true;
+    document.querySelector(".skip-title").textContent = "Reject because (press a number, Esc to cancel):";
+    $("help").textContent = HELP_REVIEW;
+  }
   $("help").textContent = HELP;
   post("streamlit:componentReady", { apiVersion: 1 });
   setHeight();
