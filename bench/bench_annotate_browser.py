@@ -95,7 +95,7 @@ def _login(browser: Any, base: str, username: str, link: str) -> tuple[Any, Any]
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Logged in as").wait_for()
-    page.get_by_role("link", name=link).click()
+    page.get_by_role("link", name=link, exact=True).click()
     return page, page.frame_locator('iframe[title*="voxcart_editor"]')
 
 

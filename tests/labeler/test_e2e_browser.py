@@ -24,7 +24,8 @@ from tests.conftest import REPO_ROOT
 from voxcart.datasets.demo.build import build_demo
 from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.queue import enqueue
-from voxcart.datasets.store.schema import Clip, Revision, RevisionStatus, Suggestion
+from voxcart.datasets.store.revisions import add_revision
+from voxcart.datasets.store.schema import Clip, Revision, RevisionStatus, Role, Suggestion, User
 from voxcart.labeler.accounts.auth import create_user
 from voxcart.model.versions import ensure_generic_model
 
@@ -134,6 +135,7 @@ def test_annotate_a_clip_with_the_keyboard_in_chromium(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
     SCREENSHOT.unlink(missing_ok=True)
     project, clip_id = _demo(tmp_path / "demo")
     try:
@@ -236,6 +238,7 @@ def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
     project, first = _demo(tmp_path / "demo", HIDDEN)
     try:
         with (
@@ -292,6 +295,7 @@ def test_warnings_before_leaving_failed_submit_recovery_and_undo_by_key(tmp_path
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
     project, first = _demo(tmp_path / "demo")
     typed = "buy 2 sony headphones"
     try:
@@ -344,6 +348,74 @@ def test_warnings_before_leaving_failed_submit_recovery_and_undo_by_key(tmp_path
                 box.press("Alt+z")
                 sync_api.expect(clip).to_have_text(second_uid)
                 sync_api.expect(box).to_have_value("sony 4k tv")
+            finally:
+                browser.close()
+    finally:
+        project.close()
+
+
+def test_review_by_keyboard_approve_reject_and_edit(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
+    project, _first = _demo(tmp_path / "demo")
+    with project.session() as session:
+        create_user(session, "rev", PASSWORD, role=Role.REVIEWER)
+        annotator = session.scalar(select(User.id).where(User.username == "ann"))
+        clips = list(session.scalars(select(Clip.id).order_by(Clip.id)))[:3]
+        for clip_id in clips:
+            add_revision(
+                session, clip_id, "show me sony headphones", RevisionStatus.CORRECTED,
+                user_id=annotator,
+            )  # fmt: skip
+    try:
+        with (
+            _server(project, _free_port(), tmp_path / "server.log") as base,
+            sync_api.sync_playwright() as pw,
+        ):
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.set_default_timeout(30_000)
+                page.goto(base)
+                page.get_by_label("Username").fill("rev")
+                page.get_by_role("textbox", name="Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                page.get_by_text("Logged in as").wait_for()
+                page.get_by_role("link", name="Review", exact=True).click()
+                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
+                box, clip = editor.locator("#edit"), editor.locator("#clip")
+                sync_api.expect(box).to_have_value("show me sony headphones")
+                sync_api.expect(editor.locator("#btn-accept")).to_have_text("Approve (Alt+A)")
+                box.click()
+                uid = clip.inner_text()
+                box.press("Alt+a")  # approve
+                sync_api.expect(clip).not_to_have_text(uid)
+                uid = clip.inner_text()
+                box.press("Alt+s")  # reject: 2 = wrong words
+                sync_api.expect(editor.locator("#skip")).to_contain_text("wrong words")
+                box.press("2")
+                sync_api.expect(clip).not_to_have_text(uid)
+                box.press("Control+a")
+                box.press_sequentially("show me sony earbuds")
+                box.press("Control+Enter")  # changed text: saved as the reviewer's edit
+                deadline = time.monotonic() + 20
+                newest: list[Revision] = []
+                while time.monotonic() < deadline:
+                    newest = [_newest(project, c) for c in clips]
+                    if all(r.source.startswith("review:") for r in newest):
+                        break
+                    time.sleep(0.3)
+                assert [(r.source, r.status) for r in newest] == [
+                    ("review:approve", RevisionStatus.REVIEWED),
+                    ("review:reject", RevisionStatus.FLAGGED),
+                    ("review:edit", RevisionStatus.REVIEWED),
+                ]
+                assert newest[1].flags == ["rejected:wrong words"]
+                assert newest[2].verbatim == "show me sony earbuds"
             finally:
                 browser.close()
     finally:

@@ -21,7 +21,9 @@
     "Alt+Z undo your last submit · Alt+B back to a clip that was not saved · " +
     "Alt+A accept unchanged · Alt+S skip · " +
     "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
-    "Alt+, slower · Alt+. faster · Alt+J next low-confidence word · Alt+V show a hidden " +
+    "Alt+, slower · Alt+. faster · Alt+= / Alt+- zoom in / out · Alt+0 whole clip · " +
+    "drag on the waveform to select, Alt+O loop it · Alt+J next low-confidence word · " +
+    "Alt+V show a hidden " +
     "suggestion · Tab accept completion";
 
   let args = null; // the latest render arguments
@@ -244,11 +246,22 @@
     strip.replaceChildren();
     if (!cur || hidden() || !cur.words || cur.words.length === 0) return;
     const low = args.low_confidence;
+    const [a, b] = viewSpan();
+    const timed = b > a && cur.words.every((w) => Number(w.end_s) > Number(w.start_s));
+    strip.classList.toggle("timed", timed);
     cur.words.forEach((w, index) => {
       const c = Number(w.confidence);
       const cls = c < low ? "c-low" : c < (1 + low) / 2 ? "c-mid" : "c-high";
       const span = el("span", "w " + cls, String(w.word));
-      span.title = "confidence " + c.toFixed(2);
+      if (timed) {
+        // Placed under the waveform at the word's time, so that both read on one axis.
+        const s0 = Math.max(a, Number(w.start_s)), s1 = Math.min(b, Number(w.end_s));
+        if (s1 <= s0) return;
+        span.style.left = (100 * (s0 - a)) / (b - a) + "%";
+        span.style.width = (100 * (s1 - s0)) / (b - a) + "%";
+      }
+      span.title = String(w.word) + ": confidence " + c.toFixed(2) + ", " +
+        Number(w.start_s).toFixed(2) + "–" + Number(w.end_s).toFixed(2) + " s";
       span.dataset.index = String(index);
       span.addEventListener("click", () => selectSuggestionWord(index));
       strip.appendChild(span);
@@ -327,27 +340,99 @@
     }
   }
 
+  // ---- the audio view: a window [view0, view1] of the clip, zoomable, with a selection ----
+  let view0 = 0, view1 = 0; // seconds; view1 = 0 means the whole clip
+  let sel = null; // {a, b} seconds, a < b
+  let looping = false;
+  let dragFrom = null;
+  const AXIS = 14; // pixels under the waveform for the time axis
+  function clipDuration() { return audio.duration || (cur && cur.duration_s) || 0; }
+  function viewSpan() {
+    const d = clipDuration();
+    const b = view1 > view0 ? Math.min(view1, d || view1) : d;
+    return [Math.max(0, Math.min(view0, b)), b];
+  }
+  function xOf(t, width) { const [a, b] = viewSpan(); return b > a ? ((t - a) / (b - a)) * width : 0; }
+  function tOf(x, width) { const [a, b] = viewSpan(); return a + (Math.max(0, Math.min(x, width)) / width) * (b - a); }
+  function tickStep(span) {
+    for (const step of [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]) if (span / step <= 10) return step;
+    return 120;
+  }
   function drawWave() {
     const ctx = wave.getContext("2d");
     const width = Math.max(1, wave.clientWidth);
     const height = wave.height;
     if (wave.width !== width) wave.width = width;
     ctx.clearRect(0, 0, width, height);
+    const plot = height - AXIS;
+    const [a, b] = viewSpan();
+    const d = clipDuration();
+    if (sel) {
+      ctx.fillStyle = looping ? "rgba(37,99,235,.22)" : "rgba(37,99,235,.12)";
+      const x0 = xOf(sel.a, width), x1 = xOf(sel.b, width);
+      ctx.fillRect(x0, 0, Math.max(1, x1 - x0), plot);
+    }
     const peaks = (cur && cur.peaks) || [];
-    const mid = height / 2;
+    const mid = plot / 2;
     ctx.fillStyle = "#64748b";
     const n = peaks.length;
-    for (let x = 0; x < width && n > 0; x++) {
-      const p = Number(peaks[Math.min(n - 1, Math.floor((x * n) / width))]) || 0;
-      const h = Math.max(1, p * (height - 4));
+    for (let x = 0; x < width && n > 0 && d > 0; x++) {
+      const t = tOf(x, width);
+      const p = Number(peaks[Math.min(n - 1, Math.floor((t / d) * n))]) || 0;
+      const h = Math.max(1, p * (plot - 4));
       ctx.fillRect(x, mid - h / 2, 1, h);
     }
-    const duration = audio.duration || (cur && cur.duration_s) || 0;
-    if (duration > 0) {
-      const x = Math.round((audio.currentTime / duration) * width);
-      ctx.fillStyle = "#2563eb";
-      ctx.fillRect(x, 0, 2, height);
+    // Time axis: ticks and labels in seconds.
+    ctx.fillStyle = "#6b7280";
+    ctx.font = "10px system-ui, sans-serif";
+    ctx.fillRect(0, plot, width, 1);
+    if (b > a) {
+      const step = tickStep(b - a);
+      for (let t = Math.ceil(a / step) * step; t <= b + 1e-9; t += step) {
+        const x = Math.round(xOf(t, width));
+        ctx.fillRect(x, plot, 1, 4);
+        const label = (step < 1 ? t.toFixed(step < 0.1 ? 2 : 1) : t.toFixed(0)) + " s";
+        ctx.fillText(label, Math.min(width - 28, x + 2), height - 2);
+      }
     }
+    if (d > 0 && audio.currentTime >= a && audio.currentTime <= b) {
+      ctx.fillStyle = "#2563eb";
+      ctx.fillRect(Math.round(xOf(audio.currentTime, width)), 0, 2, plot);
+    }
+    layoutSpectrogram();
+  }
+  function layoutSpectrogram() {
+    // The spectrogram image covers the whole clip; show the same window as the waveform.
+    const d = clipDuration();
+    const [a, b] = viewSpan();
+    const img = $("spec");
+    if (!(d > 0 && b > a)) { img.style.width = "100%"; img.style.marginLeft = "0"; return; }
+    img.style.width = (100 * d) / (b - a) + "%";
+    img.style.marginLeft = (-100 * a) / (b - a) + "%";
+  }
+  function zoom(factor) {
+    const d = clipDuration();
+    if (!(d > 0)) return;
+    const [a, b] = viewSpan();
+    const centre = sel ? (sel.a + sel.b) / 2 : audio.currentTime || (a + b) / 2;
+    const span = Math.max(0.25, Math.min(d, (b - a) * factor));
+    const start = Math.max(0, Math.min(d - span, centre - span / 2));
+    view0 = start;
+    view1 = start === 0 && span >= d - 1e-6 ? 0 : start + span;
+    renderStrip();
+    drawWave();
+    $("zoom-label").textContent = view1 ? (d / span).toFixed(1) + "×" : "1×";
+  }
+  function toggleLoop() {
+    looping = !looping;
+    if (looping && !sel) { const [a, b] = viewSpan(); sel = { a: a, b: b }; }
+    $("loop").classList.toggle("on", looping);
+    if (looping && sel) { audio.currentTime = sel.a; stopAt = null; play(); }
+    drawWave();
+  }
+  function loopTick() {
+    if (looping && sel && !audio.paused && audio.currentTime >= sel.b) audio.currentTime = sel.a;
+    if (!audio.paused) { drawWave(); requestAnimationFrame(loopTick); }
   }
 
   function renderClock() {
@@ -543,6 +628,10 @@
         case "Period": setRate(rateIndex + 1); break;
         case "KeyJ": nextLowWord(); break;
         case "KeyV": reveal(); break;
+        case "Equal": zoom(0.5); break;
+        case "Minus": zoom(2); break;
+        case "Digit0": view0 = 0; view1 = 0; zoom(1); break;
+        case "KeyO": toggleLoop(); break;
         case "KeyZ": send("undo", { text: "" }); break;
         case "KeyB": backToFailed(); break;
         default: handled = false;
@@ -560,19 +649,47 @@
   $("btn-accept").addEventListener("click", accept);
   $("btn-skip").addEventListener("click", openSkip);
   $("btn-flag").addEventListener("click", toggleFlag);
-  wave.addEventListener("click", (e) => {
-    const duration = audio.duration || 0;
-    if (duration > 0) { audio.currentTime = (e.offsetX / wave.clientWidth) * duration; stopAt = null; play(); }
+  wave.addEventListener("mousedown", (e) => { dragFrom = e.offsetX; });
+  wave.addEventListener("mousemove", (e) => {
+    if (dragFrom === null || Math.abs(e.offsetX - dragFrom) < 3) return;
+    const w = wave.clientWidth;
+    sel = { a: tOf(Math.min(dragFrom, e.offsetX), w), b: tOf(Math.max(dragFrom, e.offsetX), w) };
+    drawWave();
+  });
+  wave.addEventListener("mouseup", (e) => {
+    const from = dragFrom;
+    dragFrom = null;
+    if (from === null || !(clipDuration() > 0)) return;
+    if (Math.abs(e.offsetX - from) < 3) {
+      // A click seeks (and clears a selection that is not looping).
+      if (!looping) sel = null;
+      audio.currentTime = tOf(e.offsetX, wave.clientWidth);
+      stopAt = null;
+      play();
+    } else if (sel) {
+      audio.currentTime = sel.a;
+      stopAt = looping ? null : sel.b;
+      play();
+    }
+    drawWave();
   });
   audio.addEventListener("timeupdate", () => {
     if (stopAt !== null && audio.currentTime >= stopAt) { audio.pause(); stopAt = null; }
     renderClock();
   });
   for (const type of ["play", "pause", "loadedmetadata", "ended", "seeked"]) audio.addEventListener(type, renderClock);
+  audio.addEventListener("play", () => requestAnimationFrame(loopTick));
+  audio.addEventListener("ended", () => { if (looping && sel) { audio.currentTime = sel.a; play(); } });
+  $("zoom-in").addEventListener("click", () => zoom(0.5));
+  $("zoom-out").addEventListener("click", () => zoom(2));
+  $("loop").addEventListener("click", toggleLoop);
   window.addEventListener("resize", () => { drawWave(); setHeight(); });
 
   function loadClip(item) {
     cur = item;
+    view0 = 0; view1 = 0; sel = null; looping = false;
+    $("loop").classList.remove("on");
+    $("zoom-label").textContent = "1×";
     started = performance.now();
     flagged = false;
     revealed = false;
