@@ -19,8 +19,6 @@ from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.schema import Role
 from voxcart.labeler.accounts import auth, login_sessions
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
-from voxcart.labeler.services.annotate import load_media
-from voxcart.labeler.services.clip_media import ClipMedia
 from voxcart.labeler.services.diff import render_html, word_diff
 
 PROJECT_ENV = "VOXCART_PROJECT"
@@ -246,18 +244,3 @@ def render_diff(suggestion: str, edit: str) -> None:
     diff = word_diff(suggestion, edit, normalized=False)
     st.markdown(DIFF_CSS + render_html(diff), unsafe_allow_html=True)
     st.caption(f"WER of the suggestion against this text: {diff.wer:.1%}")
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _media(db_url: str, clip_id: int, _project: Project) -> ClipMedia:
-    # Keyed by database and clip: a clip's audio never changes.
-    return load_media(_project, clip_id)
-
-
-def cached_media(project: Project, clip_id: int) -> ClipMedia:
-    """A clip's audio payload for the editor, cached across reruns and pages.
-
-    Raises:
-        AudioError: the clip is unknown or its audio cannot be read.
-    """
-    return _media(project.db_url, clip_id, project)

@@ -21,11 +21,11 @@ from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import LeasedTask, renew
 from voxcart.labeler.app.context import (
     PAGE_ROLES,
-    cached_media,
     get_project,
     guidelines_text,
     require_role,
 )
+from voxcart.labeler.app.media import cached_media
 from voxcart.labeler.components.editor import editor_args, item_args, render_editor
 from voxcart.labeler.errors import LabelerError, NothingToUndoError, StaleEditError
 from voxcart.labeler.services.annotate import (

@@ -17,7 +17,8 @@ import streamlit as st
 
 from voxcart.datasets.errors import AudioError, VoxcartError
 from voxcart.datasets.store.project import Project
-from voxcart.labeler.app.context import PAGE_ROLES, cached_media, get_project, require_role
+from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
+from voxcart.labeler.app.media import cached_media
 from voxcart.labeler.components.editor import clip_json, editor_args, oov_args, render_editor
 from voxcart.labeler.components.table import MISSING, show_table
 from voxcart.labeler.errors import LabelerError, StaleEditError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,6 +19,7 @@ from voxcart.datasets.store.project import Project, init_project
 from voxcart.datasets.store.queue import SECOND_PASS_KIND, enqueue, lease_next
 from voxcart.datasets.store.revisions import current_transcripts
 from voxcart.datasets.store.schema import Clip, RevisionStatus, Task, TaskState, utcnow
+from voxcart.labeler.pages import review as review_page
 from voxcart.labeler.services import double_annotation, review
 from voxcart.labeler.services.annotate import lease_for, next_item
 from voxcart.labeler.services.editor_events import apply_event, parse_event
@@ -243,12 +245,16 @@ def test_review_page_shows_a_conflict_with_both_versions(
     annotate(project, clip, accounts.lead, "apple watch bands")
     at = page("review", accounts.reviewer).run()
     assert not at.exception
-    assert any("Conflict" in w.value for w in at.warning)
-    shown = [t.value for t in at.text]
-    assert "apple watch band" in shown and "apple watch bands" in shown
-    at.text_area[0].set_value("apple watch band")
-    next(b for b in at.button if b.label == "Save edit").click()
+    [component] = at.get("component_instance")
+    args = json.loads(component.proto.json_args)
+    # The editor's note names the conflict and both annotators' versions.
+    assert "Conflict" in args["note"]
+    assert "apple watch band /" in args["note"] and "apple watch bands" in args["note"]
+    # Adjudicate by keyboard: Ctrl+Enter with the first version's text saves it as an edit.
+    event = {"action": "submit", "nonce": "n-1", "task_id": clip, "text": "apple watch band"}
+    at.session_state[review_page.EDITOR_KEY] = event
     at.run()
+    assert not at.exception
     assert review.pending_reviews(project) == []
     with project.session() as session:
         assert current_transcripts(session, [clip])[clip].verbatim == "apple watch band"
