@@ -111,6 +111,8 @@ def main() -> None:
                 for slug, title in PAGES:
                     page.get_by_role("link", name=title, exact=True).click()
                     page.wait_for_load_state("networkidle")
+                    if slug == "augment":
+                        page.get_by_text("Sampled parameters").wait_for()
                     time.sleep(2.5)  # components and charts draw after the page settles
                     page.screenshot(path=str(args.out / f"{slug}.png"), full_page=True)
                     print(f"saved {args.out / f'{slug}.png'}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from voxcart.labeler.components.table import MISSING, styled
+from voxcart.labeler.components.table import MISSING, _filled, styled
 
 
 def test_floats_percentages_units_and_missing_values_are_formatted():
@@ -30,3 +30,12 @@ def test_floats_percentages_units_and_missing_values_are_formatted():
 def test_styling_leaves_the_values_for_sorting_untouched():
     frame = pd.DataFrame({"wer": [0.5, 0.25]})
     assert styled(frame, percent=["wer"]).data["wer"].tolist() == [0.5, 0.25]
+
+
+def test_columns_with_missing_values_are_shown_as_text_with_a_dash():
+    # Streamlit draws a missing cell as "None" whatever the styler says.
+    frame = pd.DataFrame({"wer": [0.4, None], "note": [None, "ok"], "d": [1.0, 2.0]})
+    shown = _filled(frame, percent=["wer"], seconds=[])
+    assert list(shown["wer"]) == ["40%", MISSING]
+    assert list(shown["note"]) == [MISSING, "ok"]
+    assert shown["d"].dtype.kind == "f"  # complete numeric columns stay numbers
