@@ -87,6 +87,69 @@ class LabelingConfig:
             )
 
 
+KEY_CHARS: dict[str, str] = {
+    **{c: f"Key{c.upper()}" for c in "abcdefghijklmnopqrstuvwxyz"},
+    **{d: f"Digit{d}" for d in "0123456789"},
+    ",": "Comma",
+    ".": "Period",
+    "=": "Equal",
+    "-": "Minus",
+    "[": "BracketLeft",
+    "]": "BracketRight",
+    ";": "Semicolon",
+    "/": "Slash",
+}
+"""The characters an editor key may use, and the key code the browser reports for each."""
+
+
+@dataclass(frozen=True)
+class KeysConfig:
+    """The editor's Alt keys (annotate and review), one character each: ``accept = "a"`` is
+    Alt+A. Ctrl+Enter (submit) and Ctrl+Shift+Enter (submit despite warnings) are fixed."""
+
+    accept: str = "a"
+    """Accept the suggestion unchanged (review: approve)."""
+    skip: str = "s"
+    """Skip with a reason (review: reject with a reason)."""
+    flag: str = "f"
+    play: str = "p"
+    replay: str = "r"
+    last_two: str = "l"
+    slower: str = ","
+    faster: str = "."
+    next_low: str = "j"
+    """Select the next low-confidence word and play it."""
+    reveal: str = "v"
+    """Show a suggestion hidden by retype mode."""
+    undo: str = "z"
+    back: str = "b"
+    """Back to a clip whose submit was not saved."""
+    zoom_in: str = "="
+    zoom_out: str = "-"
+    zoom_reset: str = "0"
+    loop: str = "o"
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if not isinstance(value, str) or value.lower() not in KEY_CHARS:
+                raise ConfigError(
+                    f"keys.{item.name}={value!r} must be one character of "
+                    f"{''.join(KEY_CHARS)} (it is pressed with Alt)"
+                )
+            if value.lower() in seen:
+                raise ConfigError(
+                    f"keys.{item.name}={value!r} is already keys.{seen[value.lower()]}; give "
+                    "each action its own key"
+                )
+            seen[value.lower()] = item.name
+
+    def codes(self) -> dict[str, str]:
+        """Action name -> the browser's key code (``KeyA``, ``Comma``, ...)."""
+        return {f.name: KEY_CHARS[getattr(self, f.name).lower()] for f in fields(self)}
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     """Everything a project keeps in `voxcart.toml`."""
@@ -100,6 +163,7 @@ class ProjectConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     labeling: LabelingConfig = field(default_factory=LabelingConfig)
+    keys: KeysConfig = field(default_factory=KeysConfig)
 
     def to_toml(self) -> str:
         """Render as TOML text (the subset this config needs: scalars, lists, tables)."""
@@ -144,6 +208,8 @@ def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
             kwargs[key] = _build(ValidationConfig, value, f"{where} [validation]")
         elif key == "labeling":
             kwargs[key] = _build(LabelingConfig, value, f"{where} [labeling]")
+        elif key == "keys":
+            kwargs[key] = _build(KeysConfig, value, f"{where} [keys]")
         elif key == "audio_roots":
             kwargs[key] = tuple(str(v) for v in value)
         else:

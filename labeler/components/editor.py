@@ -14,6 +14,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from voxcart.datasets.store.config import KeysConfig
 from voxcart.labeler.services.annotate import AnnotateConfig, AnnotateItem, SuggestionView
 from voxcart.labeler.services.checks import TranscriptWarning
 from voxcart.labeler.services.clip_media import ClipMedia
@@ -123,6 +124,7 @@ def editor_args(
     autoplay: bool = True,
     mode: str = "annotate",
     reasons: tuple[str, ...] | None = None,
+    keys: KeysConfig | None = None,
 ) -> dict[str, Any]:
     """The component's arguments: the line of leased clips (JSON-serialisable only).
 
@@ -141,7 +143,9 @@ def editor_args(
         mode: ``"annotate"`` or ``"review"`` (approve, reject with a reason, or edit).
         reasons: the choices of the skip key (annotate: skip reasons; review: rejection
             reasons).
+        keys: the project's editor keys (default: :class:`KeysConfig`'s).
     """
+    chosen = keys or KeysConfig()
     first, ahead = (items[0], items[1:]) if items else ({}, [])
     return {
         **first,
@@ -151,6 +155,10 @@ def editor_args(
         "vocabulary": list(vocabulary),
         "skip_reasons": list(reasons) if reasons is not None else [r.value for r in SkipReason],
         "mode": mode,
+        "keys": {
+            action: {"code": code, "label": "Alt+" + getattr(chosen, action).upper()}
+            for action, code in chosen.codes().items()
+        },
         "handled_nonce": handled_nonce or "",
         "failures": failures or [],
         "autoplay": autoplay,

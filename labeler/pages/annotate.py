@@ -391,6 +391,7 @@ def render() -> None:
         vocabulary=loaded[0].vocabulary,
         handled_nonce=st.session_state.get(NONCE_KEY),
         failures=list(st.session_state.get(FAILURES_KEY) or []),
+        keys=project.config.keys,
     )
     value = render_editor(args, key=EDITOR_KEY)
     _show_notice()  # below the editor, so that it never pushes the editor down

@@ -180,6 +180,7 @@ def _queue(user_id: int) -> None:
         failures=list(st.session_state.get(FAILURES_KEY) or []),
         mode="review",
         reasons=REJECT_REASONS,
+        keys=project.config.keys,
     )
     value = render_editor(args, key=EDITOR_KEY)
     _show_notice()

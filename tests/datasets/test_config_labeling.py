@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from voxcart.datasets.errors import ConfigError
-from voxcart.datasets.store.config import CONFIG_NAME, LabelingConfig, ProjectConfig, load_config
+from voxcart.datasets.store.config import (
+    CONFIG_NAME,
+    KeysConfig,
+    LabelingConfig,
+    ProjectConfig,
+    load_config,
+)
 from voxcart.datasets.store.project import init_project, open_project
 
 
@@ -57,3 +63,19 @@ def test_retype_threshold_round_trips_and_is_validated(tmp_path: Path) -> None:
     for bad in (-0.1, 1.5, "low", True):
         with pytest.raises(ConfigError, match=r"labeling\.retype_below"):
             LabelingConfig(retype_below=bad)  # type: ignore[arg-type]
+
+
+def test_editor_keys_round_trip_and_reach_the_editor_as_key_codes(tmp_path: Path) -> None:
+    config = ProjectConfig(name="shop", keys=KeysConfig(accept="y", zoom_in="]"))
+    init_project(tmp_path / "p", config).close()
+    assert "[keys]" in (tmp_path / "p" / CONFIG_NAME).read_text(encoding="utf-8")
+    keys = open_project(tmp_path / "p").config.keys
+    assert keys.codes()["accept"] == "KeyY" and keys.codes()["zoom_in"] == "BracketRight"
+    assert keys.codes()["skip"] == "KeyS"  # the rest keep their defaults
+
+
+def test_editor_keys_are_validated() -> None:
+    with pytest.raises(ConfigError, match=r"keys\.accept='ctrl'.*one character"):
+        KeysConfig(accept="ctrl")
+    with pytest.raises(ConfigError, match=r"keys\.skip='a' is already keys\.accept"):
+        KeysConfig(skip="a")

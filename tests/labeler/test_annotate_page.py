@@ -183,3 +183,14 @@ def test_reviewers_may_not_annotate(ready) -> None:
         reviewer = session.scalar(select(User.id).where(User.role == Role.REVIEWER))
     at = page("annotate", reviewer).run()
     assert "Not allowed" in texts(at) and not at.get("component_instance")
+
+
+def test_the_projects_keys_reach_the_editor() -> None:
+    from voxcart.datasets.store.config import KeysConfig
+    from voxcart.labeler.components.editor import editor_args
+    from voxcart.labeler.services.annotate import AnnotateConfig
+
+    args = editor_args([], AnnotateConfig(), focus="1", keys=KeysConfig(accept="y"))
+    assert args["keys"]["accept"] == {"code": "KeyY", "label": "Alt+Y"}
+    assert args["keys"]["skip"] == {"code": "KeyS", "label": "Alt+S"}
+    assert editor_args([], AnnotateConfig(), focus="1")["keys"]["loop"]["code"] == "KeyO"

@@ -16,15 +16,45 @@
     truncated: "truncated",
     personal_data: "contains personal data",
   };
-  const HELP =
-    "Keys (in the text box): Ctrl+Enter submit · Ctrl+Shift+Enter submit despite warnings · " +
-    "Alt+Z undo your last submit · Alt+B back to a clip that was not saved · " +
-    "Alt+A accept unchanged · Alt+S skip · " +
-    "Alt+F flag · Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · " +
-    "Alt+, slower · Alt+. faster · Alt+= / Alt+- zoom in / out · Alt+0 whole clip · " +
-    "drag on the waveform to select, Alt+O loop it · Alt+J next low-confidence word · " +
-    "Alt+V show a hidden " +
-    "suggestion · Tab accept completion";
+  // The project's keys ([keys] in voxcart.toml) arrive with the arguments; these are the defaults.
+  const DEFAULT_KEYS = {
+    accept: "KeyA", skip: "KeyS", flag: "KeyF", play: "KeyP", replay: "KeyR", last_two: "KeyL",
+    slower: "Comma", faster: "Period", next_low: "KeyJ", reveal: "KeyV", undo: "KeyZ",
+    back: "KeyB", zoom_in: "Equal", zoom_out: "Minus", zoom_reset: "Digit0", loop: "KeyO",
+  };
+  function keyCode(action) {
+    const k = args && args.keys && args.keys[action];
+    return k ? k.code : DEFAULT_KEYS[action];
+  }
+  function keyLabel(action) {
+    const k = args && args.keys && args.keys[action];
+    if (k) return k.label;
+    return "Alt+" + DEFAULT_KEYS[action].replace(/^(Key|Digit)/, "");
+  }
+  function actionFor(code) {
+    return Object.keys(DEFAULT_KEYS).find((action) => keyCode(action) === code) || null;
+  }
+  function help() {
+    const k = keyLabel;
+    if (reviewing()) {
+      return "Keys (in the text box): " + k("accept") + " approve · Ctrl+Enter approve, or save " +
+        "your edit · " + k("skip") + " reject with a reason · " + k("back") + " back to a clip " +
+        "that was not saved · " + k("play") + " or Ctrl+Space play/pause · " + k("replay") +
+        " replay · " + k("last_two") + " last 2 s · " + k("slower") + " / " + k("faster") +
+        " slower / faster · " + k("zoom_in") + " / " + k("zoom_out") + " / " + k("zoom_reset") +
+        " zoom · drag on the waveform to select, " + k("loop") + " loop it · " + k("next_low") +
+        " next low-confidence word · Tab accept completion";
+    }
+    return "Keys (in the text box): Ctrl+Enter submit · Ctrl+Shift+Enter submit despite " +
+      "warnings · " + k("undo") + " undo your last submit · " + k("back") + " back to a clip " +
+      "that was not saved · " + k("accept") + " accept unchanged · " + k("skip") + " skip · " +
+      k("flag") + " flag · " + k("play") + " or Ctrl+Space play/pause · " + k("replay") +
+      " replay · " + k("last_two") + " last 2 s · " + k("slower") + " / " + k("faster") +
+      " slower / faster · " + k("zoom_in") + " / " + k("zoom_out") + " / " + k("zoom_reset") +
+      " zoom · drag on the waveform to select, " + k("loop") + " loop it · " + k("next_low") +
+      " next low-confidence word · " + k("reveal") + " show a hidden suggestion · Tab accept " +
+      "completion";
+  }
 
   let args = null; // the latest render arguments
   let cur = null; // the clip on screen: one of the leased items the page sent
@@ -617,25 +647,9 @@
     if (mod && e.key === "Enter") submit(e.shiftKey);
     else if (e.ctrlKey && e.code === "Space") togglePlay();
     else if (e.altKey && !mod) {
-      switch (e.code) {
-        case "KeyA": accept(); break;
-        case "KeyS": openSkip(); break;
-        case "KeyF": toggleFlag(); break;
-        case "KeyP": togglePlay(); break;
-        case "KeyR": replay(); break;
-        case "KeyL": lastTwo(); break;
-        case "Comma": setRate(rateIndex - 1); break;
-        case "Period": setRate(rateIndex + 1); break;
-        case "KeyJ": nextLowWord(); break;
-        case "KeyV": reveal(); break;
-        case "Equal": zoom(0.5); break;
-        case "Minus": zoom(2); break;
-        case "Digit0": view0 = 0; view1 = 0; zoom(1); break;
-        case "KeyO": toggleLoop(); break;
-        case "KeyZ": send("undo", { text: "" }); break;
-        case "KeyB": backToFailed(); break;
-        default: handled = false;
-      }
+      const action = actionFor(e.code);
+      if (action && ACTIONS[action]) ACTIONS[action]();
+      else handled = false;
     } else handled = false;
     if (handled) e.preventDefault();
   });
@@ -743,6 +757,13 @@
     if (!data || data.type !== "streamlit:render") return;
     args = data.args || {};
     if (reviewing() && !$("root").dataset.mode) setMode();
+    else if (!reviewing() && !$("root").dataset.keys) {
+      $("root").dataset.keys = "1";
+      $("btn-accept").textContent = "Accept unchanged (" + keyLabel("accept") + ")";
+      $("btn-skip").textContent = "Skip… (" + keyLabel("skip") + ")";
+      $("btn-flag").textContent = "Flag (" + keyLabel("flag") + ")";
+      $("help").textContent = help();
+    }
     if (inflight && args.handled_nonce === inflight) {
       if (sentAt) window.__voxcartAcks.push(performance.now() - sentAt);
       inflight = null;
@@ -776,21 +797,23 @@
     setHeight();
   });
 
-  const HELP_REVIEW =
-    "Keys (in the text box): Alt+A approve · Ctrl+Enter approve, or save your edit · " +
-    "Alt+S reject with a reason · Alt+B back to a clip that was not saved · " +
-    "Alt+P or Ctrl+Space play/pause · Alt+R replay · Alt+L last 2 s · Alt+, slower · " +
-    "Alt+. faster · Alt+J next low-confidence word · Tab accept completion";
   function setMode() {
     $("root").dataset.mode = "review";
     $("btn-submit").textContent = "Approve or save edit (Ctrl+Enter)";
-    $("btn-accept").textContent = "Approve (Alt+A)";
-    $("btn-skip").textContent = "Reject… (Alt+S)";
+    $("btn-accept").textContent = "Approve (" + keyLabel("accept") + ")";
+    $("btn-skip").textContent = "Reject… (" + keyLabel("skip") + ")";
     $("btn-flag").hidden = true;
     document.querySelector(".skip-title").textContent = "Reject because (press a number, Esc to cancel):";
-    $("help").textContent = HELP_REVIEW;
+    $("help").textContent = help();
   }
-  $("help").textContent = HELP;
+  const ACTIONS = {
+    accept: accept, skip: openSkip, flag: toggleFlag, play: togglePlay, replay: replay,
+    last_two: lastTwo, slower: () => setRate(rateIndex - 1), faster: () => setRate(rateIndex + 1),
+    next_low: nextLowWord, reveal: reveal, undo: () => send("undo", { text: "" }),
+    back: backToFailed, zoom_in: () => zoom(0.5), zoom_out: () => zoom(2),
+    zoom_reset: () => { view0 = 0; view1 = 0; zoom(1); }, loop: toggleLoop,
+  };
+  $("help").textContent = help();
   post("streamlit:componentReady", { apiVersion: 1 });
   setHeight();
 })();
