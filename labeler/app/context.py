@@ -19,6 +19,7 @@ from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.schema import Role
 from voxcart.labeler.accounts import auth, login_sessions
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
+from voxcart.labeler.services.annotate import release_leases
 from voxcart.labeler.services.diff import render_html, word_diff
 
 PROJECT_ENV = "VOXCART_PROJECT"
@@ -185,6 +186,10 @@ def logout() -> None:
     if isinstance(token, str):
         with get_project().session() as session:
             login_sessions.end(session, token)
+    user_id = st.session_state.get(USER_KEY)
+    if isinstance(user_id, int):
+        # The clips prefetched for this user go back to the queue for the others.
+        release_leases(get_project(), user_id)
     if SESSION_PARAM in st.query_params:
         del st.query_params[SESSION_PARAM]
     for key in list(st.session_state.keys()):

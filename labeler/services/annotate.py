@@ -9,6 +9,7 @@ numbers; :mod:`voxcart.labeler.services.editor_events` turns the editor's events
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from voxcart.datasets.catalog.store import load_vocabulary
-from voxcart.datasets.errors import AudioError
+from voxcart.datasets.errors import AudioError, LeaseLostError
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import (
     DEFAULT_LEASE_S,
@@ -27,6 +28,7 @@ from voxcart.datasets.store.queue import (
     best_priority,
     current_leases,
     lease_next,
+    release,
     task_is_open,
 )
 from voxcart.datasets.store.queue import resolve_now as _resolve_now
@@ -320,6 +322,24 @@ def lease_for(
         if task is not None:
             return task
     return None
+
+
+def release_leases(project: Project, user_id: int, now: datetime | None = None) -> int:
+    """Give back every annotation lease the user holds (on logout: prefetched clips too).
+
+    Returns:
+        How many leases were released.
+    """
+    held = [
+        *current_leases(project, user_id, KIND, now=now),
+        *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
+    ]
+    released = 0
+    for task in held:
+        with contextlib.suppress(LeaseLostError):  # expired and taken meanwhile: nothing to do
+            release(project, task.task_id, user_id)
+            released += 1
+    return released
 
 
 def next_item(

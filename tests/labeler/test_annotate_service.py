@@ -21,7 +21,9 @@ from voxcart.labeler.services import clip_media
 from voxcart.labeler.services.annotate import (
     AnnotateConfig,
     annotator_counters,
+    lease_for,
     next_item,
+    release_leases,
     retype_mode,
 )
 from voxcart.labeler.services.editor_events import (
@@ -354,3 +356,14 @@ def test_long_clips_are_cut_for_the_browser(tmp_path: Path, monkeypatch) -> None
     media = clip_media.clip_media(path, 0.0, 1.0)
     assert media.truncated and media.duration_s == pytest.approx(0.5)
     assert set(media.peaks) == {0.0}
+
+
+def test_logout_gives_back_every_prefetched_lease(setup) -> None:
+    project, user, clips = setup
+    held = [lease_for(project, user, holding=())]
+    held.append(lease_for(project, user, holding={held[0].task_id}))
+    assert len({t.clip_id for t in held if t is not None}) == 2
+    assert release_leases(project, user) == 2
+    other = _other_user(project)
+    # Both clips are free again: another annotator gets the best of them.
+    assert lease_for(project, other).clip_id == clips[0]
