@@ -103,7 +103,8 @@ def _agreement() -> None:
     report = review.agreement(get_project())
     cols = st.columns(3)
     cols[0].metric("Double-annotated clips", report.clips)
-    cols[1].metric("Inter-annotator WER", f"{report.pooled_wer:.1%}")
+    pooled = report.pooled_wer
+    cols[1].metric("Inter-annotator WER", "n/a" if pooled is None else f"{pooled:.1%}")
     cols[2].metric("Identical pairs", f"{report.exact_match:.0%}")
     if not report.pairs:
         st.info(
@@ -120,7 +121,7 @@ def _agreement() -> None:
                     "annotator B": p.user_b,
                     "text A": p.text_a,
                     "text B": p.text_b,
-                    "WER": round(p.wer, 4),
+                    "WER": None if p.wer is None else round(p.wer, 4),
                 }
                 for p in report.pairs
             ]

@@ -18,6 +18,7 @@ approve or edit adjudicates it (the reviewer's text becomes the clip's transcrip
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from voxcart.datasets.store.schema import (
     Suggestion,
     User,
 )
+from voxcart.datasets.text.wer import error_rate
 from voxcart.labeler.accounts import auth
 from voxcart.labeler.errors import AccountError, PermissionDeniedError, StaleEditError, SubmitError
 from voxcart.labeler.services.diff import word_diff
@@ -349,8 +351,9 @@ class AgreementPair:
     user_b: str
     text_a: str
     text_b: str
-    wer: float
-    """Word error rate of `text_b` against `text_a` (normalized words)."""
+    wer: float | None
+    """Word error rate of `text_b` against `text_a` (normalized words; None where undefined:
+    words against an empty `text_a`)."""
     errors: int
     reference_words: int
 
@@ -362,13 +365,14 @@ class AgreementReport:
     Attributes:
         pairs: one entry per clip and pair of annotators, worst first.
         clips: clips annotated by at least two different people.
-        pooled_wer: total errors over total reference words (0.0 without pairs).
+        pooled_wer: corpus WER, total errors over total reference words (0.0 without pairs;
+            None for errors against only empty references).
         exact_match: share of pairs whose normalized texts are identical.
     """
 
     pairs: tuple[AgreementPair, ...]
     clips: int
-    pooled_wer: float
+    pooled_wer: float | None
     exact_match: float
 
 
@@ -414,12 +418,13 @@ def agreement(project: Project) -> AgreementReport:
                     diff.reference_words,
                 )
             )
-    pairs.sort(key=lambda p: (-p.wer, p.clip_id))
+    # Worst first; an undefined WER (words against an empty text) is the worst of all.
+    pairs.sort(key=lambda p: (-(math.inf if p.wer is None else p.wer), p.clip_id))
     errors = sum(p.errors for p in pairs)
     words = sum(p.reference_words for p in pairs)
     return AgreementReport(
         pairs=tuple(pairs),
         clips=len({p.clip_id for p in pairs}),
-        pooled_wer=errors / words if words else (1.0 if errors else 0.0),
+        pooled_wer=error_rate(errors, words),
         exact_match=sum(p.errors == 0 for p in pairs) / len(pairs) if pairs else 0.0,
     )
