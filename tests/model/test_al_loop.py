@@ -107,11 +107,11 @@ def test_pseudo_labels_are_counted_never_stored(demo):
         confident_suggestions(demo, model_id, 1.5)
     select_round(demo, budget="1")
     trained = train_round(demo, pseudo_min_confidence=1e-9, eval_splits=("test",))
-    pseudo = trained.metrics["pseudo_labels"]
-    assert pseudo["clips"] == len(everything.clip_ids)
+    pseudo = trained.metrics.pseudo_labels
+    assert pseudo is not None and pseudo.clips == len(everything.clip_ids)
     with demo.session() as session:
         new = session.scalars(select(ModelVersion).where(ModelVersion.name == trained.model)).one()
-        assert new.config["corpus"]["pseudo_labels"] == pseudo["clips"]
+        assert new.config["corpus"]["pseudo_labels"] == pseudo.clips
         assert session.scalar(select(func.count()).select_from(Revision)) == 0
 
 
@@ -132,9 +132,9 @@ def test_run_with_the_oracle_chains_rounds_and_resumes_an_open_one(demo):
     ]
     assert [r.number for r in result.trained] == [1, 2] and result.waiting is None
     assert first.clip_ids[0] not in result.trained[1].clip_ids
-    totals = [r.metrics["labelled_seconds_total"] for r in result.trained]
+    totals = [r.metrics.labelled_seconds_total for r in result.trained]
     assert 0 < totals[0] < totals[1]
-    assert all(r.metrics["eval"]["test"]["wer"] is not None for r in result.trained)
+    assert all(r.metrics.evaluations["test"].wer is not None for r in result.trained)
     with demo.session() as session:
         assert session.scalar(select(func.count()).select_from(ALRound)) == 2
 

@@ -149,10 +149,10 @@ def test_train_builds_the_next_model_and_measures_it_on_dev(demo):
     _label(demo, [*picked.clip_ids, dev_id])
     trained = train_round(demo)
     assert trained.status == "trained" and trained.model == "sphinx-catalog-v3"
-    dev = trained.metrics["dev"]
-    assert dev["reference"] == "human" and dev["clips"] == 1 and dev["compare_to"] == OTHER
-    assert isinstance(dev["wer"], float) and isinstance(dev["baseline_wer"], float)
-    assert trained.metrics["clips_labelled"] == 2
+    dev = trained.metrics.evaluations["dev"]
+    assert dev.reference == "human" and dev.clips == 1 and dev.compare_to == OTHER
+    assert isinstance(dev.wer, float) and isinstance(dev.baseline_wer, float)
+    assert trained.metrics.clips_labelled == 2
     with demo.session() as session:
         new = session.scalars(select(ModelVersion).where(ModelVersion.name == trained.model)).one()
         assert session.scalars(select(ALRound)).one().model_version_id == new.id
@@ -162,7 +162,7 @@ def test_train_builds_the_next_model_and_measures_it_on_dev(demo):
     assert dev_id in suggested  # the dev split and the unlabelled pool were suggested again
     (view,) = round_status(demo)
     assert (view.status, view.model, view.clips_labelled) == ("trained", trained.model, 2)
-    assert view.dev_wer == pytest.approx(dev["wer"]) and view.dev_note is None
+    assert view.dev_wer == pytest.approx(dev.wer) and view.dev_note is None
     with pytest.raises(ModelError, match="already trained"):
         train_round(demo, 1)
     with pytest.raises(ModelError, match="round=7 does not exist"):
