@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from voxcart.datasets.clip_audio import clip_audio
 from voxcart.datasets.errors import AudioError, VoxcartError
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, render_diff, require_role
 from voxcart.labeler.errors import StaleEditError
 from voxcart.labeler.services import review
-from voxcart.labeler.services.browse import clip_audio
 
 PAGE_SIZE = 50
 _CLIP_KEY = "voxcart_review_clip"
