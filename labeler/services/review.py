@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -248,20 +249,16 @@ def approve(
         StaleEditError: the clip changed since the reviewer loaded `base_revision_id`.
         SubmitError: the clip does not exist or has no transcript.
     """
-    with project.session() as session:
-        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
-        rev = add_revision(
-            session,
-            clip_id,
-            base.verbatim,
-            RevisionStatus.ACCEPTED,
-            source=APPROVE_SOURCE,
-            user_id=reviewer_id,
-            flags=[REVIEWED_FLAG],
-            suggestion_id=base.suggestion_id,
-            note=f"approved revision {base.id}",
-        )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.ACCEPTED)
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.ACCEPTED,
+        source=APPROVE_SOURCE,
+        flag=REVIEWED_FLAG,
+        note=lambda base: f"approved revision {base}",
+    )
 
 
 def clean_reason(reason: str) -> str:
@@ -294,22 +291,17 @@ def reject(
         SubmitError: empty or invalid reason, unknown clip, or no transcript.
     """
     why = clean_reason(reason)
-    with project.session() as session:
-        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
-        rev = add_revision(
-            session,
-            clip_id,
-            base.verbatim,
-            RevisionStatus.FLAGGED,
-            source="review:reject",
-            user_id=reviewer_id,
-            flags=[f"{REJECTED_PREFIX}{why[:REASON_MAX]}"],
-            suggestion_id=base.suggestion_id,
-            note=f"rejected revision {base.id}: {why}",
-        )
-        queued = enqueue(session, [clip_id], priority, kind="annotate")
-        task_id = queued.created[0] if queued.created else None
-        return ReviewResult(rev.id, clip_id, RevisionStatus.FLAGGED, task_id)
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.FLAGGED,
+        source="review:reject",
+        flag=f"{REJECTED_PREFIX}{why[:REASON_MAX]}",
+        note=lambda base: f"rejected revision {base}: {why}",
+        requeue=priority,
+    )
 
 
 def edit(
@@ -325,20 +317,53 @@ def edit(
     body = clean_text(text)
     if not body:
         raise SubmitError("the edited transcript is empty; type the text or reject the clip")
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.CORRECTED,
+        source=EDIT_SOURCE,
+        flag=REVIEWED_FLAG,
+        note=lambda base: f"edited revision {base}",
+        text=body,
+    )
+
+
+def _decide(
+    project: Project,
+    reviewer_id: int,
+    clip_id: int,
+    base_revision_id: int,
+    status: RevisionStatus,
+    *,
+    source: str,
+    flag: str,
+    note: Callable[[int], str],
+    text: str | None = None,
+    requeue: float | None = None,
+) -> ReviewResult:
+    """Write one review decision: check the clip may be reviewed, add the revision (the base
+    text unless `text` is given; `note` is made from the base revision's id) and, with
+    `requeue`, queue the clip for annotation again at that priority."""
     with project.session() as session:
         base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
         rev = add_revision(
             session,
             clip_id,
-            body,
-            RevisionStatus.CORRECTED,
-            source=EDIT_SOURCE,
+            base.verbatim if text is None else text,
+            status,
+            source=source,
             user_id=reviewer_id,
-            flags=[REVIEWED_FLAG],
+            flags=[flag],
             suggestion_id=base.suggestion_id,
-            note=f"edited revision {base.id}",
+            note=note(base.id),
         )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.CORRECTED)
+        task_id = None
+        if requeue is not None:
+            queued = enqueue(session, [clip_id], requeue, kind="annotate")
+            task_id = queued.created[0] if queued.created else None
+        return ReviewResult(rev.id, clip_id, status, task_id)
 
 
 @dataclass(frozen=True)
