@@ -130,7 +130,17 @@ def current_item(project: Project, user_id: int) -> AnnotateItem | None:
         state = _state()
         if state is None:
             return None
-    item = load_item(
+    item = _load(project, state)
+    if not state.base_known:
+        st.session_state[STATE_KEY] = replace(
+            state, base_revision_id=item.base_revision_id, base_known=True
+        )
+    return item
+
+
+def _load(project: Project, state: EditorState) -> AnnotateItem:
+    """The item on screen, against the transcript the annotator started from."""
+    return load_item(
         project,
         state.task,
         config=CONFIG,
@@ -138,11 +148,6 @@ def current_item(project: Project, user_id: int) -> AnnotateItem | None:
         keep_base=state.base_known,
         media_loader=_cached_media,
     )
-    if not state.base_known:
-        st.session_state[STATE_KEY] = replace(
-            state, base_revision_id=item.base_revision_id, base_known=True
-        )
-    return item
 
 
 def _saved_notice(outcome_status: str, revision_id: int, wer: float | None) -> str:
@@ -169,14 +174,7 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
     state = _state()
     if state is None or event.task_id != state.task.task_id:
         return False  # an event for a clip no longer on screen
-    item = load_item(
-        project,
-        state.task,
-        config=CONFIG,
-        base_revision_id=state.base_revision_id,
-        keep_base=state.base_known,
-        media_loader=_cached_media,
-    )
+    item = _load(project, state)
     try:
         outcome = apply_event(project, user_id, item, event)
     except StaleEditError as exc:
