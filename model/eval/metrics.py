@@ -152,8 +152,21 @@ def search_outcome(
     return bool(found) and found[0] == target[0], target[0] in found
 
 
+class _WordEdits:
+    """The word edit total of a clip's score and of a set's metrics."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+
+    @property
+    def word_errors(self) -> int:
+        """Substitutions + deletions + insertions."""
+        return self.substitutions + self.deletions + self.insertions
+
+
 @dataclass(frozen=True)
-class ClipScore:
+class ClipScore(_WordEdits):
     """The error counts of one hypothesis against its reference (both normalized).
 
     Attributes:
@@ -183,11 +196,6 @@ class ClipScore:
     missed_entities: tuple[str, ...] = ()
     search_top1: bool | None = None
     search_top5: bool | None = None
-
-    @property
-    def word_errors(self) -> int:
-        """Substitutions + deletions + insertions."""
-        return self.substitutions + self.deletions + self.insertions
 
     @property
     def wer(self) -> float | None:
@@ -233,7 +241,7 @@ def score_clip(
 
 
 @dataclass(frozen=True)
-class Metrics:
+class Metrics(_WordEdits):
     """Summed counts of a set of clips and the rates they give.
 
     Attributes:
@@ -261,11 +269,6 @@ class Metrics:
     searchable: int
     top1_hits: int
     top5_hits: int
-
-    @property
-    def word_errors(self) -> int:
-        """Substitutions + deletions + insertions."""
-        return self.substitutions + self.deletions + self.insertions
 
     @property
     def wer(self) -> float | None:
