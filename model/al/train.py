@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
-from voxcart.datasets.store.schema import Clip, ModelVersion, Revision, RevisionStatus, Split
+from voxcart.datasets.store.revisions import latest_revision_ids, training_labels
+from voxcart.datasets.store.schema import Clip, ModelVersion, Revision
 from voxcart.model.al.candidates import pool_clip_ids
 from voxcart.model.al.pseudo import PseudoLabels, check_threshold, confident_suggestions
 from voxcart.model.al.records import PseudoLabelUse, RoundMetrics, RoundParams, SplitEval
@@ -184,17 +184,12 @@ def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tup
     by a person (or by one of `label_sources`, such as the simulated ``oracle``).
     """
     latest = latest_revision_ids()
-    labelled = counts_as_label(label_sources)
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(Clip.duration_s), 0.0))
         .select_from(Revision)
         .join(latest, Revision.id == latest.c.revision_id)
         .join(Clip, Clip.id == Revision.clip_id)
-        .where(
-            labelled,
-            Revision.status.in_([RevisionStatus.ACCEPTED, RevisionStatus.CORRECTED]),
-            or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
-        )
+        .where(*training_labels(label_sources))
     ).one()
     return int(row[0]), float(row[1])
 
