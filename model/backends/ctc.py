@@ -55,27 +55,17 @@ class CtcBackend(HfBackend[CtcConfig]):
         """A CTC checkpoint with its tokenizer."""
         check_checkpoint_dir(folder, self.spec.name)
 
-    @property
-    def version(self) -> str:
-        """transformers version, model type, digest of the checkpoint files, decoding options."""
-        if self._version is None:
-            from importlib import metadata
-
-            model_type = getattr(getattr(self._model, "config", None), "model_type", "unloaded")
-            files = self._checkpoint_files()
-            c = self.config
-            decoding = f"{c.decoder}"
-            if c.decoder == "beam":
-                hot = hashlib.sha256("\n".join(sorted(c.hotwords)).encode()).hexdigest()[:8]
-                decoding += f"{c.beam_width}:hw{len(c.hotwords)}-{hot}x{c.hotword_weight:g}"
-                if c.kenlm:
-                    decoding += f":lm-{Path(c.kenlm).name}-{c.alpha:g}-{c.beta:g}"
-            weights = "int8" if c.quantize else "fp32"
-            self._version = (
-                f"transformers-{metadata.version('transformers')}/{model_type}/{files}/"
-                f"{decoding}/{c.confidence}/{weights}"
-            )
-        return self._version
+    def _options_version(self) -> str:
+        """Decoding, confidence and weight options (the version also names the model type)."""
+        c = self.config
+        decoding = f"{c.decoder}"
+        if c.decoder == "beam":
+            hot = hashlib.sha256("\n".join(sorted(c.hotwords)).encode()).hexdigest()[:8]
+            decoding += f"{c.beam_width}:hw{len(c.hotwords)}-{hot}x{c.hotword_weight:g}"
+            if c.kenlm:
+                decoding += f":lm-{Path(c.kenlm).name}-{c.alpha:g}-{c.beta:g}"
+        weights = "int8" if c.quantize else "fp32"
+        return f"{decoding}/{c.confidence}/{weights}"
 
     def load(self) -> None:
         """Load the model, processor and decoder (idempotent).

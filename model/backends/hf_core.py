@@ -85,9 +85,25 @@ class HfBackend(Generic[C]):
         """The checkpoint folder or hub id loaded."""
         return checkpoint_source(self.spec, self.config.hub_id)
 
-    def _checkpoint_files(self) -> str:
-        """The weights' identity for the version string (folder digest or hub commit)."""
-        return checkpoint_files(self.spec, self.config.hub_id, self._model)
+    @property
+    def version(self) -> str:
+        """``transformers-<version>/<model type>/<weights>/<options>`` (computed once)."""
+        if self._version is None:
+            from importlib import metadata
+
+            files = checkpoint_files(self.spec, self.config.hub_id, self._model)
+            self._version = (
+                f"transformers-{metadata.version('transformers')}/{self._model_type()}/{files}/"
+                f"{self._options_version()}"
+            )
+        return self._version
+
+    def _model_type(self) -> str:
+        return str(getattr(getattr(self._model, "config", None), "model_type", "unloaded"))
+
+    def _options_version(self) -> str:
+        """The options that change what the backend outputs, for the version string."""
+        raise NotImplementedError
 
     def check_dir(self, folder: Path) -> None:
         """Check a checkpoint folder before loading it (the subclass says what it must hold)."""

@@ -212,19 +212,13 @@ class WhisperBackend(HfBackend[WhisperConfig]):
         """A Whisper checkpoint with its processor."""
         check_whisper_dir(folder, self.spec.name)
 
-    @property
-    def version(self) -> str:
-        """transformers version, digest of the checkpoint files, prompt and scoring options."""
-        if self._version is None:
-            from importlib import metadata
+    def _model_type(self) -> str:
+        return "whisper"
 
-            files = self._checkpoint_files()
-            c = self.config
-            self._version = (
-                f"transformers-{metadata.version('transformers')}/whisper/{files}/"
-                f"greedy-{c.language}-{c.max_new_tokens}/{c.confidence}"
-            )
-        return self._version
+    def _options_version(self) -> str:
+        """The prompt and scoring options."""
+        c = self.config
+        return f"greedy-{c.language}-{c.max_new_tokens}/{c.confidence}"
 
     def load(self) -> None:
         """Load the model and processor (idempotent).
