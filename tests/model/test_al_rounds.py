@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
-from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
+from tests.model.eval_project import MODEL, OTHER, copy_project
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import complete
 from voxcart.datasets.store.revisions import add_revision
@@ -29,11 +29,6 @@ from voxcart.model.al.rounds import round_status, select_round
 from voxcart.model.al.train import train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import register_model
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture

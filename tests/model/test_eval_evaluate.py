@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.factories import add_clip, add_recording
-from tests.model.eval_project import MODEL, N_CLIPS, OTHER, copy_project, eval_demo_root
+from tests.model.eval_project import MODEL, N_CLIPS, OTHER, copy_project
 from voxcart.datasets.ingest.engine import ImportItem, import_items
 from voxcart.datasets.store.project import Project, init_project, open_project
 from voxcart.datasets.store.revisions import add_revision
@@ -26,11 +26,6 @@ from voxcart.datasets.store.schema import (
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.evaluate import evaluate
 from voxcart.model.eval.report import render_markdown, write_report
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture
