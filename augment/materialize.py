@@ -276,19 +276,14 @@ class _Run:
             "bank_ids": params["bank_ids"],
             "params": params,
         }
-        return Clip(
+        return Clip.derived_from(
+            parent,
             uid=uid,
             recording_id=recording_id,
             offset_s=0.0,
             duration_s=duration_s,
-            speaker=parent.speaker,
-            session=parent.session,
-            device=parent.device,
-            locale=parent.locale,
-            split=parent.split,
             tags=list(dict.fromkeys(tags)),
             origin=ORIGIN,
-            parent_id=parent.id,
             lineage=lineage,
         )
 

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from voxcart.augment.apply import Augmenter
 from voxcart.augment.bank_cache import Banks, project_banks
 from voxcart.augment.errors import AugmentError
 from voxcart.augment.presets import PipelineLike
+from voxcart.datasets.errors import ClipNotFoundError
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import Clip, Recording
 
 N_MELS = 64
 HOP_S = 0.010
@@ -70,18 +69,13 @@ def preview(
         AudioError: the clip's audio cannot be read.
         AugmentConfigError: the preset or pipeline is invalid.
     """
-    from voxcart.datasets.audio import TARGET_SR, load_audio
+    from voxcart.datasets.audio import TARGET_SR
+    from voxcart.datasets.clip_audio import clip_audio
 
-    with project.session() as session:
-        row = session.execute(
-            select(Recording.source_path, Clip.offset_s, Clip.duration_s)
-            .join(Recording, Recording.id == Clip.recording_id)
-            .where(Clip.id == clip_id)
-        ).first()
-    if row is None:
-        raise AugmentError(f"clip_id={clip_id} does not exist in project {project.root}")
-    path, offset_s, duration_s = row
-    before = load_audio(path, offset_s, duration_s, sr=TARGET_SR)
+    try:
+        before = clip_audio(project, clip_id)
+    except ClipNotFoundError as exc:
+        raise AugmentError(str(exc)) from exc
     augmenter = Augmenter(preset, banks if banks is not None else project_banks(project.root))
     result = augmenter(before, TARGET_SR, seed)
     return Preview(

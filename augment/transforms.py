@@ -50,6 +50,17 @@ class _BankTransform(BaseWaveformTransform):
     def _select(self, bank: Bank) -> tuple[BankItem, ...]:
         raise NotImplementedError
 
+    def randomize_parameters(self, samples: NDArray[np.float32], sample_rate: int) -> None:
+        """Decide whether to apply and, if so, draw one bank item and its parameters."""
+        super().randomize_parameters(samples, sample_rate)
+        if self.parameters["should_apply"]:
+            items = self.candidates()
+            self._sample(items[random.randrange(len(items))], samples, sample_rate)
+
+    def _sample(self, item: BankItem, samples: NDArray[np.float32], sample_rate: int) -> None:
+        """Record the drawn `item` and draw the rest of the parameters."""
+        raise NotImplementedError
+
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_candidates"] = None
@@ -99,19 +110,13 @@ class BankNoise(_BankTransform):
             )
         return items
 
-    def randomize_parameters(self, samples: NDArray[np.float32], sample_rate: int) -> None:
-        super().randomize_parameters(samples, sample_rate)
-        if self.parameters["should_apply"]:
-            items = self.candidates()
-            item = items[random.randrange(len(items))]
-            needed = round(len(samples) * 16_000 / sample_rate)
-            self.parameters["snr_db"] = random.uniform(self.min_snr_db, self.max_snr_db)
-            self.parameters["noise_id"] = item.id
-            self.parameters["noise_name"] = item.name
-            self.parameters["noise_category"] = item.category
-            self.parameters["noise_offset_s"] = (
-                random.randint(0, max(0, item.length - needed)) / 16_000
-            )
+    def _sample(self, item: BankItem, samples: NDArray[np.float32], sample_rate: int) -> None:
+        needed = round(len(samples) * 16_000 / sample_rate)
+        self.parameters["snr_db"] = random.uniform(self.min_snr_db, self.max_snr_db)
+        self.parameters["noise_id"] = item.id
+        self.parameters["noise_name"] = item.name
+        self.parameters["noise_category"] = item.category
+        self.parameters["noise_offset_s"] = random.randint(0, max(0, item.length - needed)) / 16_000
 
     def apply(self, samples: NDArray[np.float32], sample_rate: int) -> NDArray[np.float32]:
         clean = _rms(samples)
@@ -180,17 +185,13 @@ class BankReverb(_BankTransform):
             )
         return items
 
-    def randomize_parameters(self, samples: NDArray[np.float32], sample_rate: int) -> None:
-        super().randomize_parameters(samples, sample_rate)
-        if self.parameters["should_apply"]:
-            items = self.candidates()
-            item = items[random.randrange(len(items))]
-            self.parameters["rir_id"] = item.id
-            self.parameters["rir_name"] = item.name
-            self.parameters["rt60_s"] = item.meta.get("rt60_s")
-            for key in ("room_dim_m", "absorption", "distance_m"):
-                if key in item.meta:
-                    self.parameters[key] = item.meta[key]
+    def _sample(self, item: BankItem, samples: NDArray[np.float32], sample_rate: int) -> None:
+        self.parameters["rir_id"] = item.id
+        self.parameters["rir_name"] = item.name
+        self.parameters["rt60_s"] = item.meta.get("rt60_s")
+        for key in ("room_dim_m", "absorption", "distance_m"):
+            if key in item.meta:
+                self.parameters[key] = item.meta[key]
 
     def apply(self, samples: NDArray[np.float32], sample_rate: int) -> NDArray[np.float32]:
         from scipy.signal import oaconvolve

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from voxcart.datasets.errors import ExportError
 
@@ -89,24 +89,43 @@ def validate_component(name: str, what: str) -> str:
 
 
 @contextmanager
-def atomic_open(
-    path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
-) -> Iterator[IO[str]]:
-    """Open a temporary sibling of `path` for writing; rename it onto `path` on success.
+def atomic_path(path: Path, suffix: str = ".partial") -> Iterator[Path]:
+    """A temporary sibling of `path` to write by name; fsynced and renamed onto `path` on success.
 
-    On an exception the temporary file is removed and `path` is left as it was.
+    The one atomic writer: :func:`atomic_open` opens it as a file, and writers that want a
+    path (soundfile, matplotlib, torch) write to it directly. On an exception the temporary
+    file is removed and `path` is left as it was.
+
+    Args:
+        path: the final file.
+        suffix: the temporary name's ending (a writer that picks its format from the name,
+            such as matplotlib, wants the real one, e.g. ``".png"``).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield tmp
+        with tmp.open("rb") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_open(
+    path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
+) -> Iterator[IO[Any]]:
+    """Open a temporary sibling of `path` for writing; rename it onto `path` on success.
+
+    `mode` is ``"w"`` (text, in `encoding`) or ``"wb"`` (pass ``encoding=None``). On an
+    exception the temporary file is removed and `path` is left as it was.
+    """
+    with atomic_path(path) as tmp, tmp.open(mode, encoding=encoding, newline=newline) as handle:
+        yield handle
 
 
 class StagedDirectory:

@@ -6,15 +6,14 @@ Decoding goes through libsndfile (soundfile), which reads WAV, FLAC, OGG/Vorbis,
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from voxcart.datasets.atomic import atomic_path
 from voxcart.datasets.errors import AudioError
 
 TARGET_SR = 16000
@@ -234,13 +233,6 @@ def write_wav(path: Path | str, audio: np.ndarray, sr: int) -> Path:
     data = np.asarray(audio)
     if data.ndim not in (1, 2):
         raise AudioError(f"write_wav: audio must be 1-D or 2-D, got shape {data.shape}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        sf.write(tmp_name, np.clip(data, -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp:
+        sf.write(tmp, np.clip(data, -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
     return target

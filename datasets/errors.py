@@ -24,6 +24,10 @@ class AudioError(VoxcartError):
     """An audio file cannot be read or fails validation."""
 
 
+class ClipNotFoundError(VoxcartError):
+    """No clip has the id asked for."""
+
+
 class ManifestError(VoxcartError):
     """A manifest or metadata file cannot be parsed."""
 

@@ -8,13 +8,10 @@ whose audio cannot be read, or is too short, silent or too long for the backend,
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 from sqlalchemy import select
@@ -22,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voxcart.datasets.audio import load_audio
 from voxcart.datasets.errors import AudioError
+from voxcart.datasets.failure_log import FailureLog
 from voxcart.datasets.store.clip_filter import ClipFilter, clip_query
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import Clip, Recording, Suggestion
@@ -93,34 +91,6 @@ class _ClipRow:
     duration_s: float
 
 
-class _FailureLog:
-    def __init__(self, folder: Path, model_name: str) -> None:
-        self.folder = folder
-        self.model_name = model_name
-        self.path: Path | None = None
-        self.kept: list[ClipFailure] = []
-        self.count = 0
-        self._handle: IO[str] | None = None
-
-    def add(self, failure: ClipFailure) -> None:
-        self.count += 1
-        if len(self.kept) < MAX_KEPT_ERRORS:
-            self.kept.append(failure)
-        if self._handle is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-            self.path = self.folder / f"suggest-{self.model_name}-{stamp}.jsonl"
-            self._handle = self.path.open("x", encoding="utf-8")
-        record = {"clip_id": failure.clip_id, "uid": failure.uid, "reason": failure.reason}
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._handle.flush()
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
-
 def check_audio(audio: np.ndarray, backend: ASRBackend) -> None:
     """Raise AudioRejectedError when the backend cannot transcribe `audio` (16 kHz mono)."""
     seconds = audio.size / SAMPLE_RATE
@@ -182,7 +152,10 @@ def _load(row: _ClipRow, backend: ASRBackend) -> np.ndarray:
 
 
 def _transcribe(
-    backend: ASRBackend, rows: list[_ClipRow], audios: list[np.ndarray], log: _FailureLog
+    backend: ASRBackend,
+    rows: list[_ClipRow],
+    audios: list[np.ndarray],
+    log: FailureLog[ClipFailure],
 ) -> list[tuple[_ClipRow, Hypothesis]]:
     try:
         hypotheses = backend.transcribe(audios)
@@ -269,7 +242,12 @@ def suggest(
     skipped_existing = selected - len(pending)
     if limit is not None:
         pending = pending[:limit]
-    log = _FailureLog(project.root / "reports", model_name)
+    log = FailureLog[ClipFailure](
+        project.root / "reports",
+        f"suggest-{model_name}",
+        lambda f: {"clip_id": f.clip_id, "uid": f.uid, "reason": f.reason},
+        MAX_KEPT_ERRORS,
+    )
     suggested, audio_s, decode_s = 0, 0.0, 0.0
     try:
         for start in range(0, len(pending), batch_size):

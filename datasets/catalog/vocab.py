@@ -202,6 +202,12 @@ def _scalar_text(value: Any) -> str | None:
     return text
 
 
+def _attribute_texts(product: ProductText, keys: Iterable[str]) -> list[str]:
+    """The usable text values of these attributes, in key order."""
+    found = (_scalar_text(product.attributes.get(key)) for key in keys)
+    return [value for value in found if value]
+
+
 def product_terms(product: ProductText) -> dict[tuple[str, str], str]:
     """(kind, normalized) -> written form, for every term one product mentions."""
     found: dict[tuple[str, str], str] = {}
@@ -214,26 +220,16 @@ def product_terms(product: ProductText) -> dict[tuple[str, str], str]:
 
     if product.brand:
         add("brand", product.brand)
-    types = category_types(product.category)
-    for key in TYPE_KEYS:
-        value = _scalar_text(product.attributes.get(key))
-        if value:
-            types.append(value)
+    types = category_types(product.category) + _attribute_texts(product, TYPE_KEYS)
     for written in types:
         add("product_type", written)
     excluded = frozenset(w for t in types for w in normalize(t).split())
-    for key in MODEL_KEYS:
-        value = _scalar_text(product.attributes.get(key))
-        if value:
-            add("model", value)
+    for value in _attribute_texts(product, MODEL_KEYS):
+        add("model", value)
     model, values = title_terms(product.title, product.brand, excluded)
     if model:
         add("model", model)
-    for key in ATTRIBUTE_KEYS:
-        value = _scalar_text(product.attributes.get(key))
-        if value:
-            values.append(value)
-    for value in values:
+    for value in [*values, *_attribute_texts(product, ATTRIBUTE_KEYS)]:
         add("attribute", value)
     return found
 

@@ -9,7 +9,7 @@ import typer
 
 from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.progress import progress_bar
-from voxcart.datasets.export.exporter import FORMATS, ExportResult, export_dataset
+from voxcart.datasets.export.exporter import FORMATS, ExportOptions, ExportResult, export_dataset
 from voxcart.datasets.export.rows import (
     DEFAULT_STATUSES,
     REVIEWED_STATUSES,
@@ -115,13 +115,15 @@ def export(
                 project,
                 out if out is not None else project.exports_dir,
                 fmt,
-                text=text_mode,
-                statuses=statuses,
-                include_pseudo=include_pseudo,
-                copy_audio=copy_audio,
-                provenance=provenance,
-                splits=_csv_list(split),
-                name=name,
+                ExportOptions(
+                    text=text_mode,
+                    statuses=statuses,
+                    include_pseudo=include_pseudo,
+                    copy_audio=copy_audio,
+                    provenance=provenance,
+                    splits=_csv_list(split),
+                    name=name,
+                ),
                 progress=advance,
             )
     finally:

@@ -212,26 +212,12 @@ def _record(
     return version.id
 
 
-def export_dataset(
-    project: Project,
-    out_dir: Path,
-    fmt: str,
-    *,
-    text: TextMode = "normalized",
-    statuses: Sequence[RevisionStatus | str] = DEFAULT_STATUSES,
-    include_pseudo: bool = False,
-    copy_audio: bool = False,
-    provenance: bool = False,
-    splits: Sequence[str] | None = None,
-    name: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> ExportResult:
-    """Export the project's transcribed clips as a versioned training dataset.
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how: the options `voxcart export`, the app's export page and
+    :func:`export_dataset` share.
 
-    Args:
-        project: the open project.
-        out_dir: parent folder; the export becomes ``out_dir/<name>``.
-        fmt: ``nemo``, ``hf``, ``kaldi``, ``lhotse``, ``csv`` or ``parquet``.
+    Attributes:
         text: write ``normalized`` (spoken form) or ``verbatim`` transcripts.
         statuses: statuses the newest revision may have (default accepted and corrected).
         include_pseudo: also export clips whose newest revision is a model pseudo-label.
@@ -240,28 +226,64 @@ def export_dataset(
         provenance: add annotator, revision source, suggestion, model and suggestion WER.
         splits: export only these splits; None exports all and requires every clip to have one.
         name: version name (default ``v<N>-<fmt>``); must be new.
+    """
+
+    text: TextMode = "normalized"
+    statuses: Sequence[RevisionStatus | str] = DEFAULT_STATUSES
+    include_pseudo: bool = False
+    copy_audio: bool = False
+    provenance: bool = False
+    splits: Sequence[str] | None = None
+    name: str | None = None
+
+    def row_filter(self) -> RowFilter:
+        """The rows these options select.
+
+        Raises:
+            ExportError: an unknown status or text mode, or an empty list of splits.
+        """
+        return RowFilter(
+            text=self.text,
+            statuses=_statuses(self.statuses),
+            include_pseudo=self.include_pseudo,
+            splits=tuple(self.splits) if self.splits is not None else None,
+        )
+
+
+def export_dataset(
+    project: Project,
+    out_dir: Path,
+    fmt: str,
+    options: ExportOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ExportResult:
+    """Export the project's transcribed clips as a versioned training dataset.
+
+    Args:
+        project: the open project.
+        out_dir: parent folder; the export becomes ``out_dir/<name>``.
+        fmt: ``nemo``, ``hf``, ``kaldi``, ``lhotse``, ``csv`` or ``parquet``.
+        options: what to export (default: :class:`ExportOptions`' defaults).
         progress: called with (rows done, rows total) while rows stream.
 
     Raises:
         ExportError: unknown format or option, a taken name or folder, clips without a split,
             or nothing to export. Nothing is written or recorded then.
     """
+    opts = options if options is not None else ExportOptions()
     if fmt not in WRITERS:
         raise ExportError(f"format {fmt!r} is not supported; use one of {', '.join(FORMATS)}")
-    flt = RowFilter(
-        text=text,
-        statuses=_statuses(statuses),
-        include_pseudo=include_pseudo,
-        splits=tuple(splits) if splits is not None else None,
-    )
+    flt = opts.row_filter()
+    name, provenance, copy_audio = opts.name, opts.provenance, opts.copy_audio
     if name is not None:
         validate_component(name, "export name")
     out_dir = Path(out_dir).expanduser().resolve()
     params: dict[str, Any] = {
         "format": fmt,
-        "text": text,
+        "text": opts.text,
         "statuses": [s.value for s in flt.statuses],
-        "include_pseudo": include_pseudo,
+        "include_pseudo": opts.include_pseudo,
         "copy_audio": copy_audio,
         "provenance": provenance,
         "splits": list(flt.splits) if flt.splits is not None else None,
@@ -272,7 +294,7 @@ def export_dataset(
         if count.total == 0:
             raise ExportError(
                 f"no clips to export with statuses {params['statuses']}"
-                + ("" if include_pseudo else " and human transcripts")
+                + ("" if opts.include_pseudo else " and human transcripts")
                 + (f" in splits {params['splits']}" if flt.splits else "")
                 + "; label some clips first, or widen --status / --include-pseudo / --split"
             )

@@ -7,18 +7,17 @@ Keys: ``audio_filepath`` (absolute), ``duration``, ``offset``, ``text``, plus ``
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from voxcart.datasets.export.rows import ExportRow
-from voxcart.datasets.export.writer import ExportContext, SplitFiles
+from voxcart.datasets.export.writer import JsonlSplitWriter
 
 MANIFEST_PATTERN = "{split}_manifest.jsonl"
 
 
 def nemo_record(row: ExportRow, path: str, offset_s: float, duration_s: float) -> dict[str, Any]:
-    """The NeMo manifest object of a row whose audio lies at `path`."""
-    record: dict[str, Any] = {
+    """The NeMo manifest object of a row whose audio lies at `path` (without provenance)."""
+    return {
         "audio_filepath": path,
         "duration": round(duration_s, 6),
         "offset": round(offset_s, 6),
@@ -27,30 +26,14 @@ def nemo_record(row: ExportRow, path: str, offset_s: float, duration_s: float) -
         "speaker": row.speaker,
         "lang": row.language,
     }
-    if row.provenance is not None:
-        record.update(row.provenance.as_dict())
-    return record
 
 
-class NemoWriter:
+class NemoWriter(JsonlSplitWriter):
     """Writes one NeMo manifest per split."""
 
-    def __init__(self, ctx: ExportContext) -> None:
-        self._ctx = ctx
-        self._files = SplitFiles(ctx.staging, MANIFEST_PATTERN)
+    pattern = MANIFEST_PATTERN
 
-    def write(self, row: ExportRow) -> None:
-        """Append the row to its split's manifest (cutting its audio first with copy_audio)."""
+    def record(self, row: ExportRow) -> dict[str, Any]:
+        """The row's manifest object (cutting its audio first with copy_audio)."""
         audio = self._ctx.audio(row)
-        record = nemo_record(row, audio.path, audio.offset_s, audio.duration_s)
-        handle = self._files[row.split]
-        handle.write(json.dumps(record, ensure_ascii=False))
-        handle.write("\n")
-
-    def finish(self) -> None:
-        """Close the manifests."""
-        self._files.close()
-
-    def discard(self) -> None:
-        """Close the manifests after a failure."""
-        self._files.close()
+        return nemo_record(row, audio.path, audio.offset_s, audio.duration_s)

@@ -76,7 +76,8 @@ class Provenance:
     suggestion_text: str | None
     model_version: str | None
     suggestion_wer: float | None
-    """WER of the model suggestion against the transcript, both normalized; None without one."""
+    """WER of the model suggestion against the transcript, both normalized; None without one
+    or where undefined (a suggestion said against an empty transcript)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The provenance fields under their manifest names."""
@@ -287,7 +288,6 @@ def iter_rows(
         )
     stmt = _filtered(stmt, flt, split).order_by(Clip.id)
     result = session.execute(stmt.execution_options(yield_per=batch_rows, stream_results=True))
-    wer = _SuggestionWer() if provenance else None
     for r in result:
         recording = RecordingRef(
             id=r.rec_id,
@@ -301,13 +301,13 @@ def iter_rows(
             duration_s=r.rec_duration,
         )
         prov = None
-        if wer is not None:
+        if provenance:
             prov = Provenance(
                 annotator=r.username,
                 revision_source=r.source,
                 suggestion_text=r.suggestion_text,
                 model_version=r.name,
-                suggestion_wer=wer(r.normalized, r.suggestion_text),
+                suggestion_wer=_suggestion_wer(r.normalized, r.suggestion_text),
             )
         yield ExportRow(
             clip_id=r.id,
@@ -325,24 +325,12 @@ def iter_rows(
         )
 
 
-class _SuggestionWer:
-    """WER of a suggestion against a normalized transcript (jiwer, both sides normalized)."""
+def _suggestion_wer(reference: str, suggestion: str | None) -> float | None:
+    """WER of a suggestion against a normalized transcript (None without a suggestion, or by
+    the empty-reference rule of :mod:`voxcart.datasets.text.wer`), rounded to 6 places."""
+    if suggestion is None:
+        return None
+    from voxcart.datasets.text.wer import utterance_wer
 
-    def __init__(self) -> None:
-        import jiwer
-
-        from voxcart.datasets.text.normalize import normalize
-
-        self._wer = jiwer.wer
-        self._normalize = normalize
-
-    def __call__(self, reference: str, suggestion: str | None) -> float | None:
-        if suggestion is None:
-            return None
-        hypothesis = self._normalize(suggestion)
-        if not reference.split():
-            # WER is undefined against an empty reference.
-            return None
-        if not hypothesis.split():
-            return 1.0
-        return round(float(self._wer(reference, hypothesis)), 6)
+    wer = utterance_wer(reference, suggestion)
+    return None if wer is None else round(wer, 6)

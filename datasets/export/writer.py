@@ -8,10 +8,11 @@ staging folder is renamed to once the export is complete.
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, ClassVar, Protocol
 
 from voxcart.datasets.atomic import safe_filename
 from voxcart.datasets.errors import AudioError, ExportError
@@ -138,3 +139,38 @@ class SplitFiles:
         for handle in self._files.values():
             handle.close()
         self._files = {}
+
+
+class JsonlSplitWriter:
+    """A writer of one JSON Lines file per split (NeMo manifests, Hugging Face metadata).
+
+    A subclass names the file (:attr:`pattern`, with ``{split}``) and builds a row's record
+    (:meth:`record`); the provenance fields are added here, once for every such format.
+    """
+
+    pattern: ClassVar[str] = "{split}.jsonl"
+
+    def __init__(self, ctx: ExportContext) -> None:
+        self._ctx = ctx
+        self._files = SplitFiles(ctx.staging, self.pattern)
+
+    def record(self, row: ExportRow) -> dict[str, Any]:
+        """The row's JSON object, without provenance (placing its audio as the format needs)."""
+        raise NotImplementedError
+
+    def write(self, row: ExportRow) -> None:
+        """Append the row's record, with its provenance, to its split's file."""
+        record = self.record(row)
+        if row.provenance is not None:
+            record.update(row.provenance.as_dict())
+        handle = self._files[row.split]
+        handle.write(json.dumps(record, ensure_ascii=False))
+        handle.write("\n")
+
+    def finish(self) -> None:
+        """Close the files."""
+        self._files.close()
+
+    def discard(self) -> None:
+        """Close the files after a failure (the staging folder is removed anyway)."""
+        self._files.close()

@@ -8,16 +8,14 @@ killed import loses at most one batch, and a re-run skips what is stored (all du
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from voxcart.datasets.errors import AudioError, ManifestError, VoxcartError
+from voxcart.datasets.failure_log import FailureLog
 from voxcart.datasets.ingest.store import ClipDefaults, ReadyItem, store_batch
 from voxcart.datasets.ingest.validate import AudioScan, check_size, check_span, scan_file
 from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
@@ -80,36 +78,22 @@ class ImportReport:
         return "\n".join(lines)
 
 
-class _RejectionLog:
-    """Writes every rejection to a JSONL file (opened on the first one) and keeps the first few."""
+class _RejectionLog(FailureLog[Rejection]):
+    """The import's failure log, counting rejections by code too."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.path: Path | None = None
-        self.kept: list[Rejection] = []
+        super().__init__(
+            folder,
+            "import",
+            lambda r: {"path": r.path, "code": r.code, "reason": r.reason},
+            MAX_KEPT_REJECTIONS,
+        )
         self.codes: Counter[str] = Counter()
-        self._handle: IO[str] | None = None
 
-    def add(self, rejection: Rejection) -> None:
-        self.codes[rejection.code] += 1
-        if len(self.kept) < MAX_KEPT_REJECTIONS:
-            self.kept.append(rejection)
-        if self._handle is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-            self.path = self.folder / f"import-{stamp}.jsonl"
-            self._handle = self.path.open("x", encoding="utf-8")
-        record = {"path": rejection.path, "code": rejection.code, "reason": rejection.reason}
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    @property
-    def total(self) -> int:
-        return sum(self.codes.values())
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+    def add(self, failure: Rejection) -> None:
+        """Log one rejection."""
+        self.codes[failure.code] += 1
+        super().add(failure)
 
 
 @dataclass
@@ -233,7 +217,7 @@ def import_items(
         format=fmt,
         imported=engine.counts.imported,
         duplicates=engine.counts.duplicates,
-        rejected=log.total,
+        rejected=log.count,
         transcribed=engine.counts.transcribed,
         rejections=tuple(log.kept),
         reasons=tuple(log.codes.most_common()),

@@ -331,19 +331,14 @@ def nudge_clip(
             raise SegmentationError(
                 f"a clip with these boundaries already exists ({uid}); nothing to change"
             )
-        new = Clip(
+        new = Clip.derived_from(
+            old,
             uid=uid,
             recording_id=old.recording_id,
             offset_s=offset,
             duration_s=duration,
-            speaker=old.speaker,
-            session=old.session,
-            device=old.device,
-            locale=old.locale,
-            split=old.split,
             tags=[t for t in (old.tags or []) if t != SUPERSEDED_TAG],
             origin=old.origin,
-            parent_id=old.id,
             lineage={
                 "nudged_from": old.uid,
                 "method": (old.lineage or {}).get("method", "manual"),

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
-from voxcart.datasets.store.schema import Revision, RevisionStatus
+from voxcart.datasets.store.schema import LABEL_STATUSES, Clip, Revision, RevisionStatus, Split
 from voxcart.datasets.text.normalize import normalize
 
 
@@ -154,3 +154,16 @@ def counts_as_label(label_sources: Sequence[str] = ()) -> ColumnElement[bool]:
     if label_sources:
         labelled = or_(labelled, Revision.source.in_(list(label_sources)))
     return labelled
+
+
+def training_labels(label_sources: Sequence[str] = ()) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on a current revision (joined with its :class:`Clip`) whose text a model
+    may train on: it counts as a label (:func:`counts_as_label`), its status is a label's
+    (:data:`~voxcart.datasets.store.schema.LABEL_STATUSES`: accepted, corrected, typed, reviewed),
+    and its clip is in the train split or not split yet (dev and test stay out, so that
+    evaluation stays honest). Join the revision to :func:`latest_revision_ids` first."""
+    return (
+        counts_as_label(label_sources),
+        Revision.status.in_(LABEL_STATUSES),
+        or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
+    )

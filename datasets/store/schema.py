@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -163,6 +163,29 @@ class Recording(Base):
     clips: Mapped[list[Clip]] = relationship(back_populates="recording")
 
 
+class ClipOrigin(Protocol):
+    """What a derived clip takes from the clip it was made from (a :class:`Clip` row or a
+    plain record of one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def speaker(self) -> str | None: ...
+
+    @property
+    def session(self) -> str | None: ...
+
+    @property
+    def device(self) -> str | None: ...
+
+    @property
+    def locale(self) -> str: ...
+
+    @property
+    def split(self) -> Split | None: ...
+
+
 class Clip(Base):
     """A span of a recording: the unit that is transcribed, split and exported."""
 
@@ -192,6 +215,21 @@ class Clip(Base):
 
     recording: Mapped[Recording] = relationship(back_populates="clips")
     parent: Mapped[Clip | None] = relationship(remote_side="Clip.id")
+
+    @classmethod
+    def derived_from(cls, parent: ClipOrigin, **columns: Any) -> Clip:
+        """A new clip made from `parent` (augmented, re-cut): it keeps the speaker, session,
+        device, locale and split, names `parent` as its parent, and takes `columns` (uid,
+        recording, span, tags, origin, lineage) as given."""
+        inherited: dict[str, Any] = {
+            "speaker": parent.speaker,
+            "session": parent.session,
+            "device": parent.device,
+            "locale": parent.locale,
+            "split": parent.split,
+            "parent_id": parent.id,
+        }
+        return cls(**{**inherited, **columns})
 
 
 class ClipReference(Base):

@@ -1,4 +1,4 @@
-"""Text in its written and spoken forms: normalization, numbers, units, Kaldi-safe ids.
+"""Text in its written and spoken forms: normalization, numbers, units, Kaldi-safe ids, WER.
 
 - ``kaldi_ids``: Kaldi-safe ids: the escape voxcart's Kaldi export writes and its Kaldi import reads
   back.
@@ -7,6 +7,8 @@
 - ``numbers``: Numbers as English words and back: cardinals, ordinals and spans of number words in
   text.
 - ``units``: Units, sizes and currencies of product text: how each is written and how it is said.
+- ``wer``: Word and character error rates: the one definition, with its empty-reference rule
+  and corpus vs utterance level.
 - ``written_form``: Inverse text normalization: spoken-form text back to a written form for display
   and search.
 """

@@ -248,4 +248,5 @@ def render_diff(suggestion: str, edit: str) -> None:
     """Show the word diff from `suggestion` to `edit` (every word HTML-escaped by the differ)."""
     diff = word_diff(suggestion, edit, normalized=False)
     st.markdown(DIFF_CSS + render_html(diff), unsafe_allow_html=True)
-    st.caption(f"WER of the suggestion against this text: {diff.wer:.1%}")
+    wer = "undefined (empty text)" if diff.wer is None else f"{diff.wer:.1%}"
+    st.caption(f"WER of the suggestion against this text: {wer}")

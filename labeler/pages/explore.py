@@ -7,6 +7,7 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
+from voxcart.datasets.clip_audio import clip_audio
 from voxcart.datasets.errors import AudioError
 from voxcart.datasets.store.schema import RevisionStatus, Split
 from voxcart.datasets.store.stats import UNLABELED
@@ -85,7 +86,7 @@ def _clip_detail(rows: list[browse.ClipRow]) -> None:
     row = by_id[clip_id]
     project = get_project()
     try:
-        st.audio(browse.clip_audio(project, clip_id), sample_rate=16_000)
+        st.audio(clip_audio(project, clip_id), sample_rate=16_000)
     except AudioError as exc:
         st.warning(f"Audio cannot be played: {exc}")
     boundary_box = st.expander("Boundaries", key="voxcart_explore_boundaries", on_change="rerun")

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from voxcart.datasets.errors import VoxcartError
-from voxcart.datasets.export.exporter import FORMATS
+from voxcart.datasets.export.exporter import FORMATS, ExportOptions
 from voxcart.datasets.export.rows import DEFAULT_STATUSES
 from voxcart.datasets.store.schema import RevisionStatus, Split
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
@@ -45,9 +45,7 @@ def _form() -> None:
         return
     try:
         with st.spinner("Exporting…"):
-            bundle = export_zip(
-                project,
-                fmt,
+            options = ExportOptions(
                 text="verbatim" if text == "verbatim" else "normalized",
                 statuses=statuses,
                 include_pseudo=include_pseudo,
@@ -56,6 +54,7 @@ def _form() -> None:
                 splits=splits or None,
                 name=name.strip() or None,
             )
+            bundle = export_zip(project, fmt, options)
     except VoxcartError as exc:
         st.error(str(exc))
         return

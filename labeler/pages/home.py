@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,21 @@ from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
 from voxcart.labeler.components.table import show_table
 from voxcart.labeler.services.overview import annotator_activity
 from voxcart.labeler.services.review import count_pending_reviews
+
+
+def _counts_table(key: str, clips: Mapping[str, int], hours: Mapping[str, float]) -> None:
+    """Clips and hours per value of `key` (status or split) as a table."""
+    st.subheader(f"Clips by {key}")
+    show_table(
+        pd.DataFrame(
+            {
+                key: list(clips),
+                "clips": list(clips.values()),
+                "hours": [hours.get(k, 0.0) for k in clips],
+            }
+        ),
+        key=f"voxcart_home_{key}",
+    )
 
 
 def render() -> None:
@@ -43,28 +60,8 @@ def render() -> None:
             key="voxcart_home_team",
         )
 
-    st.subheader("Clips by status")
-    show_table(
-        pd.DataFrame(
-            {
-                "status": list(stats.clips_by_status),
-                "clips": list(stats.clips_by_status.values()),
-                "hours": [stats.hours_by_status.get(k, 0.0) for k in stats.clips_by_status],
-            }
-        ),
-        key="voxcart_home_status",
-    )
-    st.subheader("Clips by split")
-    show_table(
-        pd.DataFrame(
-            {
-                "split": list(stats.clips_by_split),
-                "clips": list(stats.clips_by_split.values()),
-                "hours": [stats.hours_by_split.get(k, 0.0) for k in stats.clips_by_split],
-            }
-        ),
-        key="voxcart_home_split",
-    )
+    _counts_table("status", stats.clips_by_status, stats.hours_by_status)
+    _counts_table("split", stats.clips_by_split, stats.hours_by_split)
     st.text(
         f"Speakers: {stats.speakers}   vocabulary: {stats.vocabulary} words   "
         f"catalog coverage: {stats.catalog_coverage:.1%}"

@@ -200,7 +200,8 @@ def _agreement() -> None:
     cols = st.columns(3)
     cols[0].metric("Double-annotated clips", report.clips)
     # With no pair there is no rate to show: a dash, not a reassuring "0.0%".
-    cols[1].metric("Inter-annotator WER", f"{report.pooled_wer:.1%}" if report.pairs else MISSING)
+    pooled = report.pooled_wer
+    cols[1].metric("Inter-annotator WER", MISSING if pooled is None else f"{pooled:.1%}")
     cols[2].metric("Identical pairs", f"{report.exact_match:.0%}" if report.pairs else MISSING)
     if not report.pairs:
         st.info(

@@ -12,7 +12,7 @@ import streamlit as st
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, require_role
 from voxcart.labeler.components.table import show_table
 from voxcart.labeler.services import jobs
-from voxcart.labeler.services.overview import al_rounds, model_versions
+from voxcart.labeler.services.overview import model_versions
 from voxcart.model.al.rounds import STRATEGIES, round_status, select_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import CATALOG_MODEL
@@ -144,7 +144,7 @@ def render() -> None:
     else:
         st.text("No model registered yet: build the LM or run suggest.")
     st.subheader("Active-learning rounds")
-    rounds = al_rounds(project)
+    rounds = round_status(project)[::-1]  # newest first
     if rounds:
         show_table(
             pd.DataFrame(
@@ -155,7 +155,7 @@ def render() -> None:
                         "budget": r.budget,
                         "status": r.status,
                         "model": r.model or "",
-                        "metrics": _metrics(r.metrics),
+                        "metrics": _metrics(r.metrics.to_dict()),
                         "created": r.created_at,
                     }
                     for r in rounds

@@ -147,7 +147,8 @@ def load_media(project: Project, clip_id: int) -> ClipMedia:
     return clip_media(path, offset, duration)
 
 
-def _float(value: Any, default: float) -> float:
+def finite_float(value: Any, default: float) -> float:
+    """`value` as a finite float, or `default` where it is not one (stored JSON, editor input)."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -162,9 +163,9 @@ def _word_views(words: Sequence[Any]) -> tuple[WordView, ...]:
             out.append(
                 WordView(
                     word=str(w["word"]),
-                    start_s=_float(w.get("start"), 0.0),
-                    end_s=_float(w.get("end"), 0.0),
-                    confidence=min(1.0, max(0.0, _float(w.get("confidence"), 1.0))),
+                    start_s=finite_float(w.get("start"), 0.0),
+                    end_s=finite_float(w.get("end"), 0.0),
+                    confidence=min(1.0, max(0.0, finite_float(w.get("confidence"), 1.0))),
                 )
             )
     return tuple(out)
@@ -191,7 +192,7 @@ def newest_suggestion(project: Project, clip_id: int) -> SuggestionView | None:
             model_name=str(model_name),
             text=suggestion.text,
             words=words,
-            mean_confidence=_float(scores.get("mean_confidence"), fallback),
+            mean_confidence=finite_float(scores.get("mean_confidence"), fallback),
         )
 
 

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-import numpy as np
 from sqlalchemy import func, select
 
-from voxcart.datasets.audio import TARGET_SR, load_audio
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import latest_revision_ids
-from voxcart.datasets.store.schema import Clip, Recording, Revision, Suggestion, User
+from voxcart.datasets.store.schema import Clip, Revision, Suggestion, User
 from voxcart.datasets.store.stats import UNLABELED
 from voxcart.labeler.errors import LabelerError
 from voxcart.labeler.services.diff import word_diff
@@ -201,25 +199,6 @@ def speakers(project: Project) -> list[str]:
                 .order_by(Clip.speaker)
             )
         )
-
-
-def clip_audio(project: Project, clip_id: int) -> np.ndarray:
-    """The clip's audio as float32 mono at 16 kHz.
-
-    Raises:
-        BrowseError: no clip has this id.
-        AudioError: the recording cannot be read.
-    """
-    with project.session() as session:
-        found = session.execute(
-            select(Recording.source_path, Clip.offset_s, Clip.duration_s)
-            .join(Recording, Recording.id == Clip.recording_id)
-            .where(Clip.id == clip_id)
-        ).first()
-    if found is None:
-        raise BrowseError(f"clip id {clip_id} does not exist")
-    path, offset_s, duration_s = found
-    return load_audio(path, offset_s, duration_s, sr=TARGET_SR)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Word-level diff between a model's suggestion and the annotator's edit, and its WER.
 
+jiwer aligns the words (the diff needs the alignment, not only counts); the rate is the one
+definition in :mod:`voxcart.datasets.text.wer`.
+
 The edit is the reference (the truth) and the suggestion the hypothesis, so the word error
 rate says how wrong the suggestion was. Operations read from suggestion to edit: "insert"
 is a word the annotator added, "delete" a word the annotator removed. The HTML rendering
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import jiwer
 
 from voxcart.datasets.text.normalize import normalize
+from voxcart.datasets.text.wer import error_rate
 
 
 class OpKind(enum.StrEnum):
@@ -40,8 +44,10 @@ class WordDiff:
     """The diff and the suggestion's error counts against the edit (on normalized text)."""
 
     ops: tuple[DiffOp, ...]
-    wer: float
-    """(S + D + I) / words in the normalized edit; with an empty edit, the denominator is 1."""
+    wer: float | None
+    """(S + D + I) / words in the normalized edit, under the empty-reference rule of
+    :mod:`voxcart.datasets.text.wer`: 0.0 for two empty texts, None for a suggestion against
+    an empty edit."""
     hits: int
     substitutions: int
     insertions: int
@@ -102,7 +108,7 @@ def word_diff(suggestion: str, edit: str, *, normalized: bool = True) -> WordDif
     ins = sum(len(o.after) for o in norm_ops if o.kind is OpKind.INSERT)
     dels = sum(len(o.before) for o in norm_ops if o.kind is OpKind.DELETE)
     hits = sum(len(o.after) for o in norm_ops if o.kind is OpKind.EQUAL)
-    wer = (subs + ins + dels) / max(1, len(ref))
+    wer = error_rate(subs + ins + dels, len(ref))
     return WordDiff(
         ops=tuple(ops),
         wer=wer,

@@ -8,7 +8,6 @@ revision through the submit service, or out-of-catalog flags for a check.
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import RevisionStatus
 from voxcart.labeler.errors import SubmitError
-from voxcart.labeler.services.annotate import AnnotateItem, SuggestionView
+from voxcart.labeler.services.annotate import AnnotateItem, SuggestionView, finite_float
 from voxcart.labeler.services.checks import TranscriptWarning, check_transcript
 from voxcart.labeler.services.diff import word_diff
 from voxcart.labeler.services.oov import KnownWords, OovFlag, known_words, oov_flags
@@ -24,14 +23,6 @@ from voxcart.labeler.services.submit import SubmitResult, clean_text, skip, subm
 
 UNSURE_FLAG = "unsure"
 """The flag the editor's flag key adds (a flagged clip goes to review)."""
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return default
-    return out if math.isfinite(out) else default
 
 
 class EditorAction(enum.StrEnum):
@@ -117,7 +108,7 @@ def parse_event(value: Any) -> EditorEvent | None:
     if not isinstance(text, str):
         raise SubmitError(f"editor text must be a string, got {type(text).__name__}")
     spent = value.get("time_spent_s")
-    time_spent = _float(spent, -1.0) if spent is not None else None
+    time_spent = finite_float(spent, -1.0) if spent is not None else None
     reason = value.get("reason")
     shown = value.get("suggestion_shown")
     if shown is not None and not isinstance(shown, bool):

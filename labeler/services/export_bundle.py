@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
 from voxcart.datasets.atomic import atomic_open
 from voxcart.datasets.errors import ExportError
-from voxcart.datasets.export.exporter import ExportResult, ProgressCallback, export_dataset
-from voxcart.datasets.export.rows import DEFAULT_STATUSES, TextMode
+from voxcart.datasets.export.exporter import (
+    ExportOptions,
+    ExportResult,
+    ProgressCallback,
+    export_dataset,
+)
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import RevisionStatus
 
 _STORED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".parquet")
 """Already compressed (or incompressible) members are stored, not deflated."""
@@ -68,14 +70,8 @@ def zip_folder(folder: Path, target: Path) -> Path:
 def export_zip(
     project: Project,
     fmt: str,
+    options: ExportOptions | None = None,
     *,
-    text: TextMode = "normalized",
-    statuses: Sequence[RevisionStatus | str] = DEFAULT_STATUSES,
-    include_pseudo: bool = False,
-    copy_audio: bool = False,
-    provenance: bool = False,
-    splits: Sequence[str] | None = None,
-    name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ExportBundle:
     """Export into the project's exports folder (as ``voxcart export`` does) and zip it.
@@ -83,18 +79,6 @@ def export_zip(
     Raises:
         ExportError: as :func:`voxcart.datasets.export.exporter.export_dataset`.
     """
-    result = export_dataset(
-        project,
-        project.exports_dir,
-        fmt,
-        text=text,
-        statuses=statuses,
-        include_pseudo=include_pseudo,
-        copy_audio=copy_audio,
-        provenance=provenance,
-        splits=splits,
-        name=name,
-        progress=progress,
-    )
+    result = export_dataset(project, project.exports_dir, fmt, options, progress=progress)
     target = zip_folder(result.path, result.path.with_name(f"{result.name}.zip"))
     return ExportBundle(result, target, target.stat().st_size)

@@ -1,4 +1,4 @@
-"""Read-only summaries for the app's home and rounds pages: who did what, models, AL rounds."""
+"""Read-only summaries for the app's home and rounds pages: who did what, model versions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import case, func, select
 
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import (
-    ALRound,
     Clip,
     ModelVersion,
     Revision,
@@ -113,41 +112,4 @@ def model_versions(project: Project) -> list[ModelVersionView]:
                 created_at=row.created_at,
             )
             for row in rows
-        ]
-
-
-@dataclass(frozen=True)
-class RoundView:
-    """One active-learning round."""
-
-    id: int
-    number: int
-    strategy: str
-    budget: str
-    status: str
-    model: str | None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-
-
-def al_rounds(project: Project) -> list[RoundView]:
-    """Every active-learning round, newest first (empty before the first round)."""
-    with project.session() as session:
-        rows = session.execute(
-            select(ALRound, ModelVersion.name)
-            .outerjoin(ModelVersion, ModelVersion.id == ALRound.model_version_id)
-            .order_by(ALRound.id.desc())
-        ).all()
-        return [
-            RoundView(
-                id=r.id,
-                number=r.number,
-                strategy=r.strategy,
-                budget=r.budget,
-                status=r.status,
-                model=model,
-                metrics=dict(r.metrics or {}),
-                created_at=r.created_at,
-            )
-            for r, model in rows
         ]

@@ -22,7 +22,9 @@ approve or edit adjudicates it (the reviewer's text becomes the clip's transcrip
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +43,7 @@ from voxcart.datasets.store.schema import (
     Suggestion,
     User,
 )
+from voxcart.datasets.text.wer import error_rate
 from voxcart.labeler.accounts import auth
 from voxcart.labeler.errors import AccountError, PermissionDeniedError, StaleEditError, SubmitError
 from voxcart.labeler.services.diff import word_diff
@@ -250,20 +253,16 @@ def approve(
         StaleEditError: the clip changed since the reviewer loaded `base_revision_id`.
         SubmitError: the clip does not exist or has no transcript.
     """
-    with project.session() as session:
-        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
-        rev = add_revision(
-            session,
-            clip_id,
-            base.verbatim,
-            RevisionStatus.REVIEWED,
-            source=APPROVE_SOURCE,
-            user_id=reviewer_id,
-            flags=[REVIEWED_FLAG],
-            suggestion_id=base.suggestion_id,
-            note=f"approved revision {base.id}",
-        )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.REVIEWED)
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.REVIEWED,
+        source=APPROVE_SOURCE,
+        flag=REVIEWED_FLAG,
+        note=lambda base: f"approved revision {base}",
+    )
 
 
 def clean_reason(reason: str) -> str:
@@ -296,22 +295,17 @@ def reject(
         SubmitError: empty or invalid reason, unknown clip, or no transcript.
     """
     why = clean_reason(reason)
-    with project.session() as session:
-        base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
-        rev = add_revision(
-            session,
-            clip_id,
-            base.verbatim,
-            RevisionStatus.FLAGGED,
-            source="review:reject",
-            user_id=reviewer_id,
-            flags=[f"{REJECTED_PREFIX}{why[:REASON_MAX]}"],
-            suggestion_id=base.suggestion_id,
-            note=f"rejected revision {base.id}: {why}",
-        )
-        queued = enqueue(session, [clip_id], priority, kind="annotate")
-        task_id = queued.created[0] if queued.created else None
-        return ReviewResult(rev.id, clip_id, RevisionStatus.FLAGGED, task_id)
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.FLAGGED,
+        source="review:reject",
+        flag=f"{REJECTED_PREFIX}{why[:REASON_MAX]}",
+        note=lambda base: f"rejected revision {base}: {why}",
+        requeue=priority,
+    )
 
 
 def edit(
@@ -327,20 +321,53 @@ def edit(
     body = clean_text(text)
     if not body:
         raise SubmitError("the edited transcript is empty; type the text or reject the clip")
+    return _decide(
+        project,
+        reviewer_id,
+        clip_id,
+        base_revision_id,
+        RevisionStatus.REVIEWED,
+        source=EDIT_SOURCE,
+        flag=REVIEWED_FLAG,
+        note=lambda base: f"edited revision {base}",
+        text=body,
+    )
+
+
+def _decide(
+    project: Project,
+    reviewer_id: int,
+    clip_id: int,
+    base_revision_id: int,
+    status: RevisionStatus,
+    *,
+    source: str,
+    flag: str,
+    note: Callable[[int], str],
+    text: str | None = None,
+    requeue: float | None = None,
+) -> ReviewResult:
+    """Write one review decision: check the clip may be reviewed, add the revision (the base
+    text unless `text` is given; `note` is made from the base revision's id) and, with
+    `requeue`, queue the clip for annotation again at that priority."""
     with project.session() as session:
         base = _reviewable(session, project, reviewer_id, clip_id, base_revision_id)
         rev = add_revision(
             session,
             clip_id,
-            body,
-            RevisionStatus.REVIEWED,
-            source=EDIT_SOURCE,
+            base.verbatim if text is None else text,
+            status,
+            source=source,
             user_id=reviewer_id,
-            flags=[REVIEWED_FLAG],
+            flags=[flag],
             suggestion_id=base.suggestion_id,
-            note=f"edited revision {base.id}",
+            note=note(base.id),
         )
-        return ReviewResult(rev.id, clip_id, RevisionStatus.REVIEWED)
+        task_id = None
+        if requeue is not None:
+            queued = enqueue(session, [clip_id], requeue, kind="annotate")
+            task_id = queued.created[0] if queued.created else None
+        return ReviewResult(rev.id, clip_id, status, task_id)
 
 
 @dataclass(frozen=True)
@@ -353,8 +380,9 @@ class AgreementPair:
     user_b: str
     text_a: str
     text_b: str
-    wer: float
-    """Word error rate of `text_b` against `text_a` (normalized words)."""
+    wer: float | None
+    """Word error rate of `text_b` against `text_a` (normalized words; None where undefined:
+    words against an empty `text_a`)."""
     errors: int
     reference_words: int
 
@@ -366,13 +394,14 @@ class AgreementReport:
     Attributes:
         pairs: one entry per clip and pair of annotators, worst first.
         clips: clips annotated by at least two different people.
-        pooled_wer: total errors over total reference words (0.0 without pairs).
+        pooled_wer: corpus WER, total errors over total reference words (0.0 without pairs;
+            None for errors against only empty references).
         exact_match: share of pairs whose normalized texts are identical.
     """
 
     pairs: tuple[AgreementPair, ...]
     clips: int
-    pooled_wer: float
+    pooled_wer: float | None
     exact_match: float
 
 
@@ -418,12 +447,13 @@ def agreement(project: Project) -> AgreementReport:
                     diff.reference_words,
                 )
             )
-    pairs.sort(key=lambda p: (-p.wer, p.clip_id))
+    # Worst first; an undefined WER (words against an empty text) is the worst of all.
+    pairs.sort(key=lambda p: (-(math.inf if p.wer is None else p.wer), p.clip_id))
     errors = sum(p.errors for p in pairs)
     words = sum(p.reference_words for p in pairs)
     return AgreementReport(
         pairs=tuple(pairs),
         clips=len({p.clip_id for p in pairs}),
-        pooled_wer=errors / words if words else (1.0 if errors else 0.0),
+        pooled_wer=error_rate(errors, words),
         exact_match=sum(p.errors == 0 for p in pairs) / len(pairs) if pairs else 0.0,
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from voxcart.datasets.atomic import atomic_open
+from voxcart.datasets.atomic import atomic_open, atomic_path
 from voxcart.model.al.sim_config import CurvePoint, SimulationConfig
 
 BASELINE = "random"
@@ -248,11 +248,11 @@ def plot_curves(points: Sequence[CurvePoint], path: Path) -> Path:
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    figure.savefig(tmp, dpi=110)
-    plt.close(figure)
-    tmp.replace(path)
+    try:
+        with atomic_path(path, suffix=".png") as tmp:
+            figure.savefig(tmp, dpi=110)
+    finally:
+        plt.close(figure)
     return path
 
 

@@ -21,6 +21,7 @@ from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import task_is_open
 from voxcart.datasets.store.schema import ALRound, Task
 from voxcart.model.al.oracle import ORACLE_SOURCE, annotate_round
+from voxcart.model.al.records import RoundMetrics, RoundParams
 from voxcart.model.al.rounds import (
     QUEUED,
     SELECTING,
@@ -134,14 +135,13 @@ def _newest(project: Project) -> _Newest | None:
         row = newest_round(session)
         if row is None:
             return None
-        params = row.params or {}
-        model, model_id = params.get("model"), params.get("model_id")
+        params = RoundParams.from_dict(row.params)
         return _Newest(
             row.id,
             row.number,
             row.status,
-            str(model) if model else None,
-            model_id if isinstance(model_id, int) else None,
+            params.model or None,
+            params.model_id if params.model_id >= 0 else None,
         )
 
 
@@ -165,9 +165,9 @@ def _last_trained_seconds(project: Project) -> float:
             select(ALRound).where(ALRound.status == TRAINED).order_by(ALRound.number.desc())
         )
         for row in rows:
-            value = (row.metrics or {}).get("labelled_seconds_total")
-            if isinstance(value, int | float):
-                return float(value)
+            value = RoundMetrics.from_dict(row.metrics).labelled_seconds_total
+            if value is not None:
+                return value
     return 0.0
 
 
@@ -273,9 +273,9 @@ def run_rounds(
         )
         trained.append(result)
         wers = ", ".join(
-            f"{split} WER {100 * float(m['wer']):.1f}%"
-            for split, m in (result.metrics.get("eval") or {}).items()
-            if isinstance(m, dict) and m.get("wer") is not None
+            f"{split} WER {100 * m.wer:.1f}%"
+            for split, m in result.metrics.evaluations.items()
+            if m.wer is not None
         )
         note(number, "trained", f"model {result.model}" + (f"; {wers}" if wers else ""))
     return LoopResult(tuple(trained), None, tuple(events))

@@ -10,9 +10,8 @@ model is :func:`voxcart.model.al.train.train_round`; :func:`round_status` lists 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from voxcart.datasets.store.schema import (
     TaskState,
 )
 from voxcart.model.al.candidates import load_candidates
+from voxcart.model.al.records import RoundMetrics, RoundParams, RoundView, Selection
 from voxcart.model.al.scorers import SCORER_NAMES, make_scorer
 from voxcart.model.al.select import DIVERSITY_RULES, Budget, Diversity, parse_budget
 from voxcart.model.al.select import select as select_clips
@@ -79,61 +79,7 @@ class RoundResult:
     enqueued: int = 0
     resumed: bool = False
     model: str | None = None
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RoundView:
-    """One row of ``voxcart al status``.
-
-    Attributes:
-        number: the round's number.
-        strategy: the scorer that ranked its clips.
-        budget: its budget as given.
-        status: one of :data:`ROUND_STATUSES`.
-        selected_with: the model version whose suggestions were scored.
-        clips_selected: clips selected.
-        minutes_selected: their audio time in minutes.
-        clips_labelled: the round's annotation tasks done so far.
-        model: the model version the round produced, or None before training.
-        dev_wer: that model's WER on dev, or None (not trained, or no human dev references).
-        dev_note: why there is no dev WER, where there is none after training.
-        test_wer: that model's WER on test, or None.
-        labelled_minutes: minutes of labelled train audio the model learned from (None
-            before training).
-    """
-
-    number: int
-    strategy: str
-    budget: str
-    status: str
-    selected_with: str
-    clips_selected: int
-    minutes_selected: float
-    clips_labelled: int
-    model: str | None
-    dev_wer: float | None
-    dev_note: str | None
-    test_wer: float | None = None
-    labelled_minutes: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The row as JSON-compatible values."""
-        return {
-            "round": self.number,
-            "strategy": self.strategy,
-            "budget": self.budget,
-            "status": self.status,
-            "selected_with": self.selected_with,
-            "clips_selected": self.clips_selected,
-            "minutes_selected": self.minutes_selected,
-            "clips_labelled": self.clips_labelled,
-            "model": self.model,
-            "dev_wer": self.dev_wer,
-            "dev_note": self.dev_note,
-            "test_wer": self.test_wer,
-            "labelled_minutes": self.labelled_minutes,
-        }
+    metrics: RoundMetrics = field(default_factory=RoundMetrics)
 
 
 def newest_suggesting_model(session: Session) -> ModelVersion:
@@ -186,11 +132,6 @@ def _check_options(strategy: str, diversity: str, max_per_speaker: int | None) -
         raise ModelError(f"max_per_speaker={max_per_speaker!r} must be at least 1 (or None)")
 
 
-def _selection(row: ALRound) -> dict[str, Any] | None:
-    stored = (row.params or {}).get("selection")
-    return dict(stored) if isinstance(stored, Mapping) else None
-
-
 def _queued_elsewhere(session: Session, round_id: int) -> set[int]:
     """Clips with an open annotation task from outside this round (already on their way)."""
     stmt = select(Task.clip_id).where(
@@ -201,65 +142,60 @@ def _queued_elsewhere(session: Session, round_id: int) -> set[int]:
     return set(session.scalars(stmt))
 
 
-def _choose(project: Project, round_id: int, params: Mapping[str, Any]) -> dict[str, Any]:
+def _choose(project: Project, round_id: int, params: RoundParams) -> Selection:
     """Run the stored selection recipe of a round and return the selection to store."""
-    strategy = str(params.get("scorer", params["strategy"]))
-    seed = int(params["seed"])
     with project.session() as session:
-        vocabulary = load_vocabulary(session) if strategy == "entity" else None
+        vocabulary = load_vocabulary(session) if params.scorer == "entity" else None
         busy = _queued_elsewhere(session, round_id)
-    scorer = make_scorer(strategy, seed=seed, vocabulary=vocabulary)
-    candidates = [
-        c for c in load_candidates(project, int(params["model_id"])) if c.clip_id not in busy
-    ]
+    scorer = make_scorer(params.scorer, seed=params.seed, vocabulary=vocabulary)
+    candidates = [c for c in load_candidates(project, params.model_id) if c.clip_id not in busy]
     if not candidates:
         raise ModelError(
-            f"model {params['model']!r} has suggested no unlabelled clip that is not already "
+            f"model {params.model!r} has suggested no unlabelled clip that is not already "
             "queued; run `voxcart suggest` on new clips, or label the queued ones first"
         )
-    diversity = cast(Diversity, params["diversity"])
     picked = select_clips(
         candidates,
         scorer,
-        Budget(clips=params.get("budget_clips"), seconds=params.get("budget_seconds")),
-        diversity=diversity,
-        cost_aware=bool(params["cost_aware"]),
-        seed=seed,
-        max_per_speaker=params.get("max_per_speaker"),
+        Budget(clips=params.budget_clips, seconds=params.budget_seconds),
+        diversity=cast(Diversity, params.diversity),
+        cost_aware=params.cost_aware,
+        seed=params.seed,
+        max_per_speaker=params.max_per_speaker,
     )
     if not picked.clip_ids:
         shortest = min(c.duration_s for c in candidates)
         raise ModelError(
-            f"budget={params['budget']!r} fits no clip (the shortest candidate is "
+            f"budget={params.budget!r} fits no clip (the shortest candidate is "
             f"{shortest:.1f} s); give a larger --budget"
         )
-    return {
-        "clip_ids": list(picked.clip_ids),
-        "scores": list(picked.scores),
-        "seconds": picked.total_seconds,
-        "candidates": len(candidates),
-    }
+    return Selection(
+        clip_ids=tuple(picked.clip_ids),
+        scores=tuple(picked.scores),
+        seconds=picked.total_seconds,
+        candidates=len(candidates),
+    )
 
 
 def round_result(row: ALRound, *, enqueued: int = 0, resumed: bool = False) -> RoundResult:
     """A round row as a :class:`RoundResult` (inside the session that loaded it)."""
-    chosen = _selection(row) or {}
-    params = row.params or {}
-    model_name = (row.metrics or {}).get("model")
+    params = RoundParams.from_dict(row.params)
+    chosen = params.selection or Selection((), (), 0.0)
+    metrics = RoundMetrics.from_dict(row.metrics)
     return RoundResult(
         round_id=row.id,
         number=row.number,
         status=row.status,
         strategy=row.strategy,
         budget=row.budget,
-        selected_with=str(params.get("model", "")),
-        clip_ids=tuple(int(c) for c in chosen.get("clip_ids", ())),
-        scores=tuple(float(s) for s in chosen.get("scores", ())),
-        selected_seconds=float(chosen.get("seconds", 0.0)),
+        selected_with=params.model,
+        clip_ids=chosen.clip_ids,
+        scores=chosen.scores,
+        selected_seconds=chosen.seconds,
         enqueued=enqueued,
         resumed=resumed,
-        model=str(model_name) if model_name else None,
-        metrics=dict(row.metrics or {}),
+        model=metrics.model,
+        metrics=metrics,
     )
 
 
@@ -326,19 +262,19 @@ def select_round(
         parsed = parse_budget(budget)
         with project.session() as session:
             row = find_model(session, model) if model else newest_suggesting_model(session)
-            params: dict[str, Any] = {
-                "model": row.name,
-                "model_id": row.id,
-                "strategy": strategy,
-                "scorer": scorer,
-                "diversity": diversity,
-                "budget": budget.strip(),
-                "budget_clips": parsed.clips,
-                "budget_seconds": parsed.seconds,
-                "cost_aware": cost_aware,
-                "seed": seed,
-                "max_per_speaker": max_per_speaker,
-            }
+            params = RoundParams(
+                model=row.name,
+                model_id=row.id,
+                strategy=strategy,
+                scorer=scorer,
+                diversity=diversity,
+                budget=budget.strip(),
+                budget_clips=parsed.clips,
+                budget_seconds=parsed.seconds,
+                cost_aware=cost_aware,
+                seed=seed,
+                max_per_speaker=max_per_speaker,
+            )
         # Fail before a round exists when there is nothing to choose from.
         chosen = _choose(project, 0, params)
         with project.session() as session:
@@ -349,32 +285,33 @@ def select_round(
                 budget=budget.strip(),
                 status=SELECTING,
                 model_version_id=None,
-                params={**params, "selection": chosen},
+                params=replace(params, selection=chosen).to_dict(),
                 metrics={},
             )
             session.add(created)
             session.flush()
             round_id = created.id
     with project.session() as session:
-        current = get_round(session, round_id)
-        chosen_now = _selection(current)
-        round_params = dict(current.params or {})
+        round_params = RoundParams.from_dict(get_round(session, round_id).params)
+    chosen_now = round_params.selection
     if chosen_now is None:
         chosen_now = _choose(project, round_id, round_params)
         with project.session() as session:
-            get_round(session, round_id).params = {**round_params, "selection": chosen_now}
+            get_round(session, round_id).params = replace(
+                round_params, selection=chosen_now
+            ).to_dict()
     with project.session() as session:
         current = get_round(session, round_id)
-        ids = [int(c) for c in chosen_now["clip_ids"]]
-        priorities = dict(zip(ids, (float(s) for s in chosen_now["scores"]), strict=True))
+        ids = list(chosen_now.clip_ids)
+        priorities = dict(zip(ids, chosen_now.scores, strict=True))
         queued = enqueue(session, ids, priorities, kind="annotate", round_id=round_id)
         current.status = QUEUED
-        current.metrics = {
-            **dict(current.metrics or {}),
-            "selected_clips": len(ids),
-            "selected_seconds": float(chosen_now["seconds"]),
-            "candidates": int(chosen_now.get("candidates", 0)),
-        }
+        current.metrics = replace(
+            RoundMetrics.from_dict(current.metrics),
+            selected_clips=len(ids),
+            selected_seconds=chosen_now.seconds,
+            candidates=chosen_now.candidates,
+        ).to_dict()
         session.flush()
         return round_result(current, enqueued=len(queued.created), resumed=resumed)
 
@@ -411,49 +348,36 @@ def done_tasks(session: Session, round_id: int | None = None) -> dict[int, int]:
     return {int(rid): int(n) for rid, n in session.execute(stmt) if rid is not None}
 
 
-def _wer_of(metrics: Mapping[str, Any], split: str) -> tuple[float | None, str | None]:
-    evaluations = metrics.get("eval")
-    found = evaluations.get(split) if isinstance(evaluations, Mapping) else None
-    if found is None and split == "dev":
-        found = metrics.get("dev")  # rounds trained before per-split evaluation
-    if not isinstance(found, Mapping):
-        return None, None
-    wer = found.get("wer")
-    note = found.get("note")
-    return (float(wer) if isinstance(wer, int | float) else None), (str(note) if note else None)
+def round_view(row: ALRound, clips_labelled: int) -> RoundView:
+    """A round row as a :class:`RoundView` (inside the session that loaded it)."""
+    params = RoundParams.from_dict(row.params)
+    metrics = RoundMetrics.from_dict(row.metrics)
+    chosen = params.selection or Selection((), (), 0.0)
+    dev, test = metrics.evaluation("dev"), metrics.evaluation("test")
+    seconds = metrics.labelled_seconds_total
+    return RoundView(
+        id=row.id,
+        number=row.number,
+        strategy=row.strategy,
+        budget=row.budget,
+        status=row.status,
+        selected_with=params.model,
+        clips_selected=len(chosen.clip_ids),
+        minutes_selected=round(chosen.seconds / 60.0, 3),
+        clips_labelled=clips_labelled,
+        model=metrics.model,
+        dev_wer=dev.wer if dev is not None else None,
+        dev_note=dev.note if dev is not None and row.status == TRAINED else None,
+        test_wer=test.wer if test is not None else None,
+        labelled_minutes=round(seconds / 60.0, 3) if seconds is not None else None,
+        metrics=metrics,
+        created_at=row.created_at,
+    )
 
 
 def round_status(project: Project) -> list[RoundView]:
     """Every round, oldest first, with its selection, labelling progress and dev/test WER."""
     with project.session() as session:
         done = done_tasks(session)
-        views = []
-        for row in session.scalars(select(ALRound).order_by(ALRound.number)):
-            chosen = _selection(row) or {}
-            metrics = dict(row.metrics or {})
-            dev_wer, dev_note = _wer_of(metrics, "dev")
-            test_wer, _ = _wer_of(metrics, "test")
-            model = metrics.get("model")
-            seconds = metrics.get("labelled_seconds_total")
-            views.append(
-                RoundView(
-                    number=row.number,
-                    strategy=row.strategy,
-                    budget=row.budget,
-                    status=row.status,
-                    selected_with=str((row.params or {}).get("model", "")),
-                    clips_selected=len(chosen.get("clip_ids", ())),
-                    minutes_selected=round(float(chosen.get("seconds", 0.0)) / 60.0, 3),
-                    clips_labelled=done.get(row.id, 0),
-                    model=str(model) if model else None,
-                    dev_wer=dev_wer,
-                    dev_note=dev_note if row.status == TRAINED else None,
-                    test_wer=test_wer,
-                    labelled_minutes=(
-                        round(float(seconds) / 60.0, 3)
-                        if isinstance(seconds, int | float)
-                        else None
-                    ),
-                )
-            )
-        return views
+        rows = session.scalars(select(ALRound).order_by(ALRound.number))
+        return [round_view(row, done.get(row.id, 0)) for row in rows]

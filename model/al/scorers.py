@@ -23,7 +23,8 @@ by name with :func:`make_scorer`:
     least-confidence when the suggestion names no entity.
 ``committee``
     Disagreement between model versions: the mean WER of the other versions' suggestions
-    against this one, on normalized text. Falls back to least-confidence where no other
+    against this one, on normalized text (1.0 where that WER is undefined: words against an
+    empty suggestion). Falls back to least-confidence where no other
     version suggested the clip.
 """
 
@@ -34,11 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-import jiwer
-
 from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.datasets.splits import unit_hash
-from voxcart.datasets.text.normalize import normalize
+from voxcart.datasets.text.wer import utterance_wer
 from voxcart.model.al.candidates import ClipCandidate
 from voxcart.model.backends.hypothesis import UtteranceScores
 from voxcart.model.errors import ModelError
@@ -99,19 +98,18 @@ def nbest_margin(candidate: ClipCandidate) -> float:
     return math.exp(-(best - second))
 
 
-def text_wer(reference: str, hypothesis: str) -> float:
-    """WER of `hypothesis` against `reference`, both normalized; defined for empty texts too."""
-    ref, hyp = normalize(reference), normalize(hypothesis)
-    if not ref:
-        return 0.0 if not hyp else 1.0
-    return float(jiwer.wer(ref, hyp or ""))
+def text_disagreement(reference: str, hypothesis: str) -> float:
+    """How far two suggestions disagree: their WER, and 1.0 (full disagreement) where the WER is
+    undefined (words against an empty text) since a score must be a number."""
+    wer = utterance_wer(reference, hypothesis)
+    return 1.0 if wer is None else wer
 
 
 def committee_disagreement(candidate: ClipCandidate) -> float:
     """Mean WER of the other model versions' suggestions against this one."""
     if not candidate.other_texts:
         return least_confidence(candidate)
-    wers = [text_wer(candidate.text, other) for other in candidate.other_texts]
+    wers = [text_disagreement(candidate.text, other) for other in candidate.other_texts]
     return sum(wers) / len(wers)
 
 

@@ -12,25 +12,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
-from voxcart.datasets.store.schema import (
-    LABEL_STATUSES,
-    Clip,
-    ModelVersion,
-    Revision,
-    Split,
-)
+from voxcart.datasets.store.revisions import latest_revision_ids, training_labels
+from voxcart.datasets.store.schema import Clip, ModelVersion, Revision
 from voxcart.model.al.candidates import pool_clip_ids
 from voxcart.model.al.pseudo import PseudoLabels, check_threshold, confident_suggestions
+from voxcart.model.al.records import PseudoLabelUse, RoundMetrics, RoundParams, SplitEval
 from voxcart.model.al.rounds import (
     SELECTING,
     TRAINED,
@@ -73,7 +67,7 @@ class NextModel:
     model_id: int
     created: bool
     trained_on: int
-    pseudo: dict[str, Any] | None
+    pseudo: PseudoLabelUse | None
 
 
 def _next_sphinx(
@@ -90,12 +84,9 @@ def _next_sphinx(
         built.created,
         int(built.counts.get("accepted_transcripts", 0)),
         (
-            {
-                "min_confidence": pseudo.min_confidence,
-                "clips": len(pseudo.clip_ids),
-                "seconds": pseudo.seconds,
-                "clip_ids": list(pseudo.clip_ids),
-            }
+            PseudoLabelUse(
+                pseudo.min_confidence, len(pseudo.clip_ids), pseudo.seconds, tuple(pseudo.clip_ids)
+            )
             if pseudo is not None
             else None
         ),
@@ -133,7 +124,7 @@ def _next_ctc(
     if result.model_version_id is None:
         raise ModelError(f"training {name!r} registered no model version")
     pseudo = (
-        {"min_confidence": pseudo_min_confidence, "clips": result.stats.pseudo_labels}
+        PseudoLabelUse(pseudo_min_confidence, result.stats.pseudo_labels)
         if pseudo_min_confidence is not None
         else None
     )
@@ -158,7 +149,7 @@ def _lm_base(name: str) -> str:
 
 def _split_metrics(
     project: Project, model: str, before: str, split: str, reference: str
-) -> dict[str, Any]:
+) -> SplitEval:
     """The new model's metrics on one split (compared with `before`), or why there are none."""
     try:
         report = evaluate(
@@ -170,22 +161,20 @@ def _split_metrics(
         )
     except ModelError as exc:
         # Typically no clip of the split has an accepted or corrected human transcript yet.
-        return {"reference": reference, "wer": None, "note": f"not evaluated: {exc}"}
-    return {
-        "reference": reference,
-        "clips": report.overall.clips,
-        "unreferenced": report.unreferenced,
-        "wer": report.overall.wer,
-        "cer": report.overall.cer,
-        "entity_error": report.overall.entity_error_rate,
-        "search_top1": report.overall.search_top1,
-        "compare_to": report.compare_to,
-        "baseline_wer": report.baseline.wer if report.baseline is not None else None,
-        "baseline_entity_error": (
-            report.baseline.entity_error_rate if report.baseline is not None else None
-        ),
-        "note": None,
-    }
+        return SplitEval(reference=reference, wer=None, note=f"not evaluated: {exc}")
+    baseline = report.baseline
+    return SplitEval(
+        reference=reference,
+        wer=report.overall.wer,
+        clips=report.overall.clips,
+        unreferenced=report.unreferenced,
+        cer=report.overall.cer,
+        entity_error=report.overall.entity_error_rate,
+        search_top1=report.overall.search_top1,
+        compare_to=report.compare_to,
+        baseline_wer=baseline.wer if baseline is not None else None,
+        baseline_entity_error=baseline.entity_error_rate if baseline is not None else None,
+    )
 
 
 def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tuple[int, float]:
@@ -195,17 +184,12 @@ def labelled_seconds(session: Session, label_sources: Sequence[str] = ()) -> tup
     by a person (or by one of `label_sources`, such as the simulated ``oracle``).
     """
     latest = latest_revision_ids()
-    labelled = counts_as_label(label_sources)
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(Clip.duration_s), 0.0))
         .select_from(Revision)
         .join(latest, Revision.id == latest.c.revision_id)
         .join(Clip, Clip.id == Revision.clip_id)
-        .where(
-            labelled,
-            Revision.status.in_(LABEL_STATUSES),
-            or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
-        )
+        .where(*training_labels(label_sources))
     ).one()
     return int(row[0]), float(row[1])
 
@@ -302,12 +286,13 @@ def train_round(
         if row.status == TRAINED:
             raise ModelError(
                 f"round {row.number} is already trained (model "
-                f"{(row.metrics or {}).get('model')}); start the next with `voxcart al select`"
+                f"{RoundMetrics.from_dict(row.metrics).model}); start the next with "
+                "`voxcart al select`"
             )
-        params = dict(row.params or {})
-        base = session.get(ModelVersion, int(params.get("model_id", -1)))
+        params = RoundParams.from_dict(row.params)
+        base = session.get(ModelVersion, params.model_id)
         if base is None:
-            raise ModelError(f"round {row.number}'s model {params.get('model')!r} no longer exists")
+            raise ModelError(f"round {row.number}'s model {params.model!r} no longer exists")
         if base.backend not in TRAINABLE_BACKENDS:
             raise ModelError(
                 f"round {row.number} was selected with {base.name!r} (backend {base.backend!r}), "
@@ -318,7 +303,7 @@ def train_round(
         round_id, number, before, base_id = row.id, row.number, base.name, base.id
         backend = base.backend
         base_config = dict(base.config or {})
-        seed = int(params.get("seed", 0)) * 1_000 + number
+        seed = params.seed * 1_000 + number
     if backend == "ctc":
         built = _next_ctc(
             project, before, number, label_sources, pseudo_min_confidence, train_config, device
@@ -354,19 +339,18 @@ def train_round(
         clips, seconds = labelled_seconds(session, sources)
         current.status = TRAINED
         current.model_version_id = built.model_id
-        current.metrics = {
-            **dict(current.metrics or {}),
-            "model": built.model_name,
-            "model_created": built.created,
-            "accepted_transcripts": built.trained_on,
-            "clips_labelled": done_tasks(session, round_id).get(round_id, 0),
-            "labelled_clips_total": clips,
-            "labelled_seconds_total": seconds,
-            "suggested": {"dev": dev.suggested, "unlabeled": pool_suggested},
-            "pool_sample": pool_sample,
-            "pseudo_labels": built.pseudo,
-            "eval": evaluations,
-            "dev": evaluations.get("dev", {"wer": None, "note": "dev was not evaluated"}),
-        }
+        current.metrics = replace(
+            RoundMetrics.from_dict(current.metrics),
+            model=built.model_name,
+            model_created=built.created,
+            accepted_transcripts=built.trained_on,
+            clips_labelled=done_tasks(session, round_id).get(round_id, 0),
+            labelled_clips_total=clips,
+            labelled_seconds_total=seconds,
+            suggested={"dev": dev.suggested, "unlabeled": pool_suggested},
+            pool_sample=pool_sample,
+            pseudo_labels=built.pseudo,
+            evaluations=evaluations,
+        ).to_dict()
         session.flush()
         return round_result(current)

@@ -12,6 +12,8 @@
 - ``device``: Where and how a torch model runs: device choice, GPU autocast, CPU int8 quantization.
 - ``hf_checkpoints``: What the Hugging Face backends (ctc, whisper) share about local checkpoints
   and the hub.
+- ``hf_core``: The core the Hugging Face backends (ctc, whisper) share: loading a folder or hub id,
+  audio checks, length-bucketed transcription, out-of-memory errors, registration.
 - ``hypothesis``: Typed recognition results: timed words with confidences, utterance scores, N-best
   lists.
 - ``sphinx``: The default `sphinx` backend: pocketsphinx's bundled en-us acoustic model, no

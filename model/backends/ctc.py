@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,31 +24,22 @@ from voxcart.model.backends.ctc_decode import (
     CtcDecoder,
     CtcVocab,
 )
-from voxcart.model.backends.ctc_models import check_checkpoint_dir, hub_error
-from voxcart.model.backends.device import (
-    autocast_dtype,
-    free_cache,
-    inference,
-    is_out_of_memory,
-    pick_device,
-    quantize_int8,
-)
-from voxcart.model.backends.hf_checkpoints import (
-    checkpoint_files,
-    checkpoint_source,
-    hub_offline,
-    require_checkpoint,
-)
+from voxcart.model.backends.ctc_models import check_checkpoint_dir
+from voxcart.model.backends.device import autocast_dtype, pick_device, quantize_int8
+from voxcart.model.backends.hf_core import HfBackend
 from voxcart.model.backends.hypothesis import Hypothesis
-from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.train.batching import bucket_batches, restore_order
+from voxcart.model.errors import ModelError
+from voxcart.model.train.batching import bucket_batches
 
 
-class CtcBackend:
+class CtcBackend(HfBackend[CtcConfig]):
     """Transcribes clips with a Hugging Face CTC model (see :class:`CtcConfig` for options)."""
 
     name = "ctc"
     min_duration_s = MIN_DURATION_S
+    too_long_hint = (
+        "raise max_seconds in its config, or segment long recordings with `voxcart segment`"
+    )
 
     def __init__(self, spec: ModelSpec) -> None:
         """Read the spec's config (nothing is loaded until :meth:`load`).
@@ -57,43 +47,25 @@ class CtcBackend:
         Raises:
             ModelError: the config is invalid, or the spec has neither a folder nor a hub_id.
         """
-        self.spec = spec
-        self.config = CtcConfig.from_mapping(spec.config, spec.name)
-        require_checkpoint(spec, self.config.hub_id, "ctc")
-        self.max_duration_s = self.config.max_seconds
-        self._model: Any = None
+        super().__init__(spec, CtcConfig.from_mapping(spec.config, spec.name))
         self._feature_extractor: Any = None
         self._decoder: CtcDecoder | None = None
-        self._device: Any = None
-        self._dtype: Any = None
-        self._version: str | None = None
 
-    @property
-    def source(self) -> str:
-        """The checkpoint folder or hub id loaded."""
-        return checkpoint_source(self.spec, self.config.hub_id)
+    def check_dir(self, folder: Path) -> None:
+        """A CTC checkpoint with its tokenizer."""
+        check_checkpoint_dir(folder, self.spec.name)
 
-    @property
-    def version(self) -> str:
-        """transformers version, model type, digest of the checkpoint files, decoding options."""
-        if self._version is None:
-            from importlib import metadata
-
-            model_type = getattr(getattr(self._model, "config", None), "model_type", "unloaded")
-            files = checkpoint_files(self.spec, self.config.hub_id, self._model)
-            c = self.config
-            decoding = f"{c.decoder}"
-            if c.decoder == "beam":
-                hot = hashlib.sha256("\n".join(sorted(c.hotwords)).encode()).hexdigest()[:8]
-                decoding += f"{c.beam_width}:hw{len(c.hotwords)}-{hot}x{c.hotword_weight:g}"
-                if c.kenlm:
-                    decoding += f":lm-{Path(c.kenlm).name}-{c.alpha:g}-{c.beta:g}"
-            weights = "int8" if c.quantize else "fp32"
-            self._version = (
-                f"transformers-{metadata.version('transformers')}/{model_type}/{files}/"
-                f"{decoding}/{c.confidence}/{weights}"
-            )
-        return self._version
+    def _options_version(self) -> str:
+        """Decoding, confidence and weight options (the version also names the model type)."""
+        c = self.config
+        decoding = f"{c.decoder}"
+        if c.decoder == "beam":
+            hot = hashlib.sha256("\n".join(sorted(c.hotwords)).encode()).hexdigest()[:8]
+            decoding += f"{c.beam_width}:hw{len(c.hotwords)}-{hot}x{c.hotword_weight:g}"
+            if c.kenlm:
+                decoding += f":lm-{Path(c.kenlm).name}-{c.alpha:g}-{c.beta:g}"
+        weights = "int8" if c.quantize else "fp32"
+        return f"{decoding}/{c.confidence}/{weights}"
 
     def load(self) -> None:
         """Load the model, processor and decoder (idempotent).
@@ -106,18 +78,13 @@ class CtcBackend:
             return
         from transformers import AutoModelForCTC, AutoProcessor
 
-        offline = self.spec.path is not None or hub_offline()
-        if self.spec.path is not None:
-            check_checkpoint_dir(self.spec.path, self.spec.name)
-        try:
+        def from_pretrained(source: str, offline: bool) -> tuple[Any, Any, Any]:
             model, info = AutoModelForCTC.from_pretrained(
-                self.source, local_files_only=offline, output_loading_info=True
+                source, local_files_only=offline, output_loading_info=True
             )
-            processor = AutoProcessor.from_pretrained(self.source, local_files_only=offline)
-        except (OSError, ValueError, KeyError) as exc:
-            if self.spec.path is None:
-                raise hub_error(self.source, exc) from exc
-            raise ModelError(f"model {self.spec.name!r}: cannot load {self.source}: {exc}") from exc
+            return model, info, AutoProcessor.from_pretrained(source, local_files_only=offline)
+
+        model, info, processor = self._pretrained(from_pretrained)
         head_missing = [k for k in info.get("missing_keys", ()) if "lm_head" in k]
         if head_missing:
             raise ModelError(
@@ -132,12 +99,7 @@ class CtcBackend:
                 "extractor (vocab.json, tokenizer_config.json, preprocessor_config.json); "
                 "save the processor with the model"
             )
-        rate = getattr(extractor, "sampling_rate", SAMPLE_RATE)
-        if rate != SAMPLE_RATE:
-            raise ModelError(
-                f"model {self.spec.name!r}: its feature extractor expects {rate} Hz audio; "
-                f"voxcart feeds {SAMPLE_RATE} Hz"
-            )
+        self._check_rate(extractor)
         vocab = _vocab(tokenizer, model, self.spec.name)
         decoder = CtcDecoder(vocab, self.config.decode_options(self.spec.path))
         device = pick_device(self.config.device)
@@ -154,46 +116,12 @@ class CtcBackend:
         self._model, self._feature_extractor, self._decoder = model, extractor, decoder
         self._device, self._dtype = device, dtype
 
-    def transcribe(self, batch: Sequence[np.ndarray]) -> list[Hypothesis]:
-        """Transcribe 16 kHz mono clips in length buckets; hypotheses in input order.
-
-        Raises:
-            AudioRejectedError: a clip is not 1-D, not finite, too short or too long.
-            ModelError: the GPU ran out of memory (lower the batch size).
-        """
-        self.load()
-        audios = [self._checked(i, np.asarray(a, dtype=np.float32)) for i, a in enumerate(batch)]
-        if not audios:
-            return []
-        durations = [a.size / SAMPLE_RATE for a in audios]
-        groups = bucket_batches(
+    def _batches(self, durations: list[float]) -> list[list[int]]:
+        return bucket_batches(
             durations,
             batch_size=self.config.batch_size,
             max_batch_seconds=self.config.max_batch_seconds,
         )
-        results = [self._run([audios[i] for i in group]) for group in groups]
-        return restore_order(groups, results)
-
-    def _checked(self, index: int, audio: np.ndarray) -> np.ndarray:
-        if audio.ndim != 1:
-            raise AudioRejectedError(
-                f"clip {index}: expected mono audio (1-D array), got shape {audio.shape}"
-            )
-        seconds = audio.size / SAMPLE_RATE
-        if seconds > self.max_duration_s:
-            raise AudioRejectedError(
-                f"clip {index} is {seconds:.1f} s long; model {self.spec.name!r} takes at most "
-                f"{self.max_duration_s:g} s (raise max_seconds in its config, or segment long "
-                "recordings with `voxcart segment`)"
-            )
-        if seconds < self.min_duration_s:
-            raise AudioRejectedError(
-                f"clip {index} is {seconds:.3f} s long; the ctc backend needs at least "
-                f"{self.min_duration_s:g} s"
-            )
-        if not np.all(np.isfinite(audio)):
-            raise AudioRejectedError(f"clip {index} holds NaN or infinite samples")
-        return audio
 
     def _run(self, audios: list[np.ndarray]) -> list[Hypothesis]:
         import torch
@@ -203,21 +131,18 @@ class CtcBackend:
             audios, sampling_rate=SAMPLE_RATE, padding=True, return_tensors="pt"
         )
         inputs = {k: v.to(self._device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
-        try:
-            with inference(self._device, self._dtype):
-                logits = self._model(**inputs).logits
-            log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
-        except RuntimeError as exc:
-            if not is_out_of_memory(exc):
-                raise
-            free_cache(self._device)
-            padded = max(a.size for a in audios) * len(audios) / SAMPLE_RATE
-            raise ModelError(
-                f"{self._device} ran out of memory on {len(audios)} clips ({padded:.0f} s of "
-                f"padded audio); lower max_batch_seconds (now {self.config.max_batch_seconds:g})"
-                f" or batch_size (now {self.config.batch_size}) in the model config, or pass "
-                "a smaller --batch-size to `voxcart suggest`"
-            ) from exc
+
+        def forward() -> np.ndarray:
+            logits = self._model(**inputs).logits
+            return torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
+
+        padded = max(a.size for a in audios) * len(audios) / SAMPLE_RATE
+        log_probs = self._forward(
+            forward,
+            f"{len(audios)} clips ({padded:.0f} s of padded audio)",
+            f"max_batch_seconds (now {self.config.max_batch_seconds:g}) or batch_size "
+            f"(now {self.config.batch_size})",
+        )
         frames, frame_s = self._frames(audios, "input_values" in inputs, log_probs.shape[1])
         return [
             self._decoder.decode(log_probs[i, : frames[i]], frame_s, audio.size / SAMPLE_RATE)

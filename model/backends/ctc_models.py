@@ -17,8 +17,8 @@ from voxcart.datasets.catalog.store import load_vocabulary
 from voxcart.datasets.store.project import Project
 from voxcart.model.backends.ctc_config import CtcConfig
 from voxcart.model.backends.hf_checkpoints import read_checkpoint_config
+from voxcart.model.backends.hf_core import register_checkpoint
 from voxcart.model.errors import ModelError
-from voxcart.model.versions import register_model
 
 BACKEND = "ctc"
 TOKENIZER_FILES = ("vocab.json", "tokenizer.json", "tokenizer_config.json")
@@ -56,34 +56,6 @@ def check_checkpoint_dir(folder: Path, name: str = "?") -> None:
             f"model {name!r}: {folder} has no tokenizer ({' or '.join(TOKENIZER_FILES)}); "
             "save the processor beside the model with processor.save_pretrained(DIR)"
         )
-
-
-def hub_error(hub_id: str, exc: BaseException) -> ModelError:
-    """The error for a hub id that could not be loaded (offline, unknown, or not CTC)."""
-    return ModelError(
-        f"cannot load hub model {hub_id!r}: {exc}. Where the network allows, download it with "
-        f"`hf download {hub_id} --local-dir DIR` and register DIR with --path (offline, set "
-        "HF_HUB_OFFLINE=1 so that only the local cache is tried)"
-    )
-
-
-def resolve_checkpoint(project: Project, path: str | Path) -> tuple[Path, str]:
-    """The checkpoint folder `path` names, and the value to store for it.
-
-    A relative `path` is looked up in the project first, then in the working directory.
-    The stored value is relative to the project root when the folder lies inside it.
-    """
-    given = Path(path).expanduser()
-    if given.is_absolute():
-        folder = given
-    elif (project.root / given).is_dir():
-        folder = project.root / given
-    else:
-        folder = Path.cwd() / given
-    folder = folder.resolve()
-    root = project.root.resolve()
-    stored = str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
-    return folder, stored
 
 
 def catalog_hotwords(project: Project, catalog_id: int | None = None) -> list[str]:
@@ -133,18 +105,20 @@ def register_ctc_model(
         ModelError: the name is taken or not allowed, the folder is not a CTC checkpoint,
             both or neither of path and hub_id are given, or a config option is invalid.
     """
-    if (path is None) == (hub_id is None):
-        raise ModelError("give exactly one of a checkpoint folder (--path) or a --hub-id")
-    options: dict[str, Any] = dict(config or {})
-    stored: str | None = None
-    if path is not None:
-        folder, stored = resolve_checkpoint(project, path)
-        check_checkpoint_dir(folder, name)
-    else:
-        options["hub_id"] = hub_id
-    if hotwords and "hotwords" not in options:
-        options["hotwords"] = catalog_hotwords(project, catalog_id)
-    CtcConfig.from_mapping(options, name)  # reject bad options before anything is stored
-    with project.session() as session:
-        row = register_model(session, name, BACKEND, stored, options)
-        return int(row.id)
+
+    def complete(options: dict[str, Any]) -> None:
+        if hotwords and "hotwords" not in options:
+            options["hotwords"] = catalog_hotwords(project, catalog_id)
+
+    return register_checkpoint(
+        project,
+        name,
+        path,
+        hub_id,
+        config,
+        backend=BACKEND,
+        check_dir=check_checkpoint_dir,
+        # Reject bad options before anything is stored.
+        validate=lambda options: CtcConfig.from_mapping(options, name),
+        complete=complete,
+    )

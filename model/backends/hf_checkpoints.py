@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from voxcart.datasets.store.project import Project
 from voxcart.model.backends.base import ModelSpec
 from voxcart.model.errors import ModelError
 
@@ -89,3 +90,31 @@ def checkpoint_files(spec: ModelSpec, hub_id: str | None, model: Any) -> str:
         return digest_folder(spec.path)
     commit = getattr(getattr(model, "config", None), "_commit_hash", None)
     return f"{hub_id}@{commit or 'unknown'}"
+
+
+def hub_error(hub_id: str, exc: BaseException) -> ModelError:
+    """The error for a hub id that could not be loaded (offline, unknown, or the wrong kind)."""
+    return ModelError(
+        f"cannot load hub model {hub_id!r}: {exc}. Where the network allows, download it with "
+        f"`hf download {hub_id} --local-dir DIR` and register DIR with --path (offline, set "
+        "HF_HUB_OFFLINE=1 so that only the local cache is tried)"
+    )
+
+
+def resolve_checkpoint(project: Project, path: str | Path) -> tuple[Path, str]:
+    """The checkpoint folder `path` names, and the value to store for it.
+
+    A relative `path` is looked up in the project first, then in the working directory.
+    The stored value is relative to the project root when the folder lies inside it.
+    """
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        folder = given
+    elif (project.root / given).is_dir():
+        folder = project.root / given
+    else:
+        folder = Path.cwd() / given
+    folder = folder.resolve()
+    root = project.root.resolve()
+    stored = str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
+    return folder, stored

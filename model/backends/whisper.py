@@ -19,7 +19,7 @@ are unreliable on short queries. Model versions with backend ``"whisper"`` are r
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, cast
@@ -28,21 +28,14 @@ import numpy as np
 
 from voxcart.datasets.store.project import Project
 from voxcart.model.backends.base import SAMPLE_RATE, ModelSpec
-from voxcart.model.backends.ctc_models import hub_error, resolve_checkpoint
 from voxcart.model.backends.device import (
     autocast_dtype,
-    free_cache,
-    inference,
-    is_out_of_memory,
     pick_device,
 )
 from voxcart.model.backends.hf_checkpoints import (
-    checkpoint_files,
-    checkpoint_source,
-    hub_offline,
     read_checkpoint_config,
-    require_checkpoint,
 )
+from voxcart.model.backends.hf_core import HfBackend, register_checkpoint
 from voxcart.model.backends.hypothesis import Hypothesis
 from voxcart.model.backends.whisper_words import (
     CONFIDENCE_MODES,
@@ -50,9 +43,7 @@ from voxcart.model.backends.whisper_words import (
     WordConfidence,
     build_hypothesis,
 )
-from voxcart.model.errors import AudioRejectedError, ModelError
-from voxcart.model.train.batching import bucket_batches, restore_order
-from voxcart.model.versions import register_model
+from voxcart.model.errors import ModelError
 
 BACKEND = "whisper"
 MIN_DURATION_S = 0.1
@@ -184,25 +175,25 @@ def register_whisper_model(
         ModelError: the name is taken, the folder is not a Whisper checkpoint, both or
             neither of path and hub_id are given, or an option is invalid.
     """
-    if (path is None) == (hub_id is None):
-        raise ModelError("give exactly one of a checkpoint folder (--path) or a --hub-id")
-    options: dict[str, Any] = dict(config or {})
-    stored: str | None = None
-    if path is not None:
-        folder, stored = resolve_checkpoint(project, path)
-        check_whisper_dir(folder, name)
-    else:
-        options["hub_id"] = hub_id
-    WhisperConfig.from_mapping(options, name)
-    with project.session() as session:
-        return int(register_model(session, name, BACKEND, stored, options).id)
+    return register_checkpoint(
+        project,
+        name,
+        path,
+        hub_id,
+        config,
+        backend=BACKEND,
+        check_dir=check_whisper_dir,
+        validate=lambda options: WhisperConfig.from_mapping(options, name),
+    )
 
 
-class WhisperBackend:
+class WhisperBackend(HfBackend[WhisperConfig]):
     """Transcribes clips with a Whisper model (see :class:`WhisperConfig` for options)."""
 
     name = BACKEND
     min_duration_s = MIN_DURATION_S
+    too_long_hint = "Whisper's input window; segment long recordings with `voxcart segment`"
+    load_errors = (OSError, ValueError, KeyError, TypeError)
 
     def __init__(self, spec: ModelSpec) -> None:
         """Read the spec's config (nothing is loaded until :meth:`load`).
@@ -210,38 +201,24 @@ class WhisperBackend:
         Raises:
             ModelError: the config is invalid, or the spec has neither a folder nor a hub_id.
         """
-        self.spec = spec
-        self.config = WhisperConfig.from_mapping(spec.config, spec.name)
-        require_checkpoint(spec, self.config.hub_id, "whisper")
-        self.max_duration_s = self.config.max_seconds
-        self._model: Any = None
+        super().__init__(spec, WhisperConfig.from_mapping(spec.config, spec.name))
         self._processor: Any = None
         self._prompt: list[int] = []
         self._generation: Any = None
         self._specials: frozenset[int] = frozenset()
         self._window_samples = 0
-        self._device: Any = None
-        self._dtype: Any = None
-        self._version: str | None = None
 
-    @property
-    def source(self) -> str:
-        """The checkpoint folder or hub id loaded."""
-        return checkpoint_source(self.spec, self.config.hub_id)
+    def check_dir(self, folder: Path) -> None:
+        """A Whisper checkpoint with its processor."""
+        check_whisper_dir(folder, self.spec.name)
 
-    @property
-    def version(self) -> str:
-        """transformers version, digest of the checkpoint files, prompt and scoring options."""
-        if self._version is None:
-            from importlib import metadata
+    def _model_type(self) -> str:
+        return "whisper"
 
-            files = checkpoint_files(self.spec, self.config.hub_id, self._model)
-            c = self.config
-            self._version = (
-                f"transformers-{metadata.version('transformers')}/whisper/{files}/"
-                f"greedy-{c.language}-{c.max_new_tokens}/{c.confidence}"
-            )
-        return self._version
+    def _options_version(self) -> str:
+        """The prompt and scoring options."""
+        c = self.config
+        return f"greedy-{c.language}-{c.max_new_tokens}/{c.confidence}"
 
     def load(self) -> None:
         """Load the model and processor (idempotent).
@@ -254,24 +231,14 @@ class WhisperBackend:
             return
         from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
-        offline = self.spec.path is not None or hub_offline()
-        if self.spec.path is not None:
-            check_whisper_dir(self.spec.path, self.spec.name)
-        try:
-            model = WhisperForConditionalGeneration.from_pretrained(
-                self.source, local_files_only=offline
+        model, processor = self._pretrained(
+            lambda source, offline: (
+                WhisperForConditionalGeneration.from_pretrained(source, local_files_only=offline),
+                WhisperProcessor.from_pretrained(source, local_files_only=offline),
             )
-            processor = WhisperProcessor.from_pretrained(self.source, local_files_only=offline)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            if self.spec.path is None:
-                raise hub_error(self.source, exc) from exc
-            raise ModelError(f"model {self.spec.name!r}: cannot load {self.source}: {exc}") from exc
+        )
         extractor = processor.feature_extractor
-        if getattr(extractor, "sampling_rate", SAMPLE_RATE) != SAMPLE_RATE:
-            raise ModelError(
-                f"model {self.spec.name!r}: its feature extractor expects "
-                f"{extractor.sampling_rate} Hz audio; voxcart feeds {SAMPLE_RATE} Hz"
-            )
+        self._check_rate(extractor)
         frames = 2 * int(model.config.max_source_positions)
         self._window_samples = frames * int(extractor.hop_length)
         self.max_duration_s = min(self.config.max_seconds, self._window_samples / SAMPLE_RATE)
@@ -335,44 +302,6 @@ class WhisperBackend:
             return_dict_in_generate=True,
         )
 
-    def transcribe(self, batch: Sequence[np.ndarray]) -> list[Hypothesis]:
-        """Transcribe 16 kHz mono clips in length buckets; hypotheses in input order.
-
-        Raises:
-            AudioRejectedError: a clip is not 1-D, not finite, too short or too long.
-            ModelError: the GPU ran out of memory (lower the batch size).
-        """
-        self.load()
-        audios = [self._checked(i, np.asarray(a, dtype=np.float32)) for i, a in enumerate(batch)]
-        if not audios:
-            return []
-        groups = bucket_batches(
-            [a.size / SAMPLE_RATE for a in audios], batch_size=self.config.batch_size
-        )
-        results = [self._run([audios[i] for i in group]) for group in groups]
-        return restore_order(groups, results)
-
-    def _checked(self, index: int, audio: np.ndarray) -> np.ndarray:
-        if audio.ndim != 1:
-            raise AudioRejectedError(
-                f"clip {index}: expected mono audio (1-D array), got shape {audio.shape}"
-            )
-        seconds = audio.size / SAMPLE_RATE
-        if seconds > self.max_duration_s:
-            raise AudioRejectedError(
-                f"clip {index} is {seconds:.1f} s long; model {self.spec.name!r} takes at most "
-                f"{self.max_duration_s:g} s (Whisper's input window; segment long recordings "
-                "with `voxcart segment`)"
-            )
-        if seconds < self.min_duration_s:
-            raise AudioRejectedError(
-                f"clip {index} is {seconds:.3f} s long; the whisper backend needs at least "
-                f"{self.min_duration_s:g} s"
-            )
-        if not np.all(np.isfinite(audio)):
-            raise AudioRejectedError(f"clip {index} holds NaN or infinite samples")
-        return audio
-
     def _run(self, audios: list[np.ndarray]) -> list[Hypothesis]:
         import torch
         from transformers import GenerationMixin
@@ -385,30 +314,21 @@ class WhisperBackend:
             return_tensors="pt",
         ).input_features.to(self._device)
         prompt = torch.tensor([self._prompt] * len(audios), device=self._device)
-        try:
-            with inference(self._device, self._dtype):
-                # The generic greedy loop, not Whisper's long-form generate: the prompt is
-                # fixed here and the raw logits of every step are kept for the confidences.
-                out = GenerationMixin.generate(
-                    self._model,
-                    input_features=features.to(self._model.dtype),
-                    # All frames are real to the encoder (it sees the padded window anyway).
-                    attention_mask=torch.ones(features.shape[0], features.shape[-1]).to(
-                        self._device
-                    ),
-                    decoder_input_ids=prompt,
-                    decoder_attention_mask=torch.ones_like(prompt),
-                    generation_config=self._generation,
-                )
-        except RuntimeError as exc:
-            if not is_out_of_memory(exc):
-                raise
-            free_cache(self._device)
-            raise ModelError(
-                f"{self._device} ran out of memory on {len(audios)} clips; lower batch_size "
-                f"(now {self.config.batch_size}) in the model config, or pass a smaller "
-                "--batch-size to `voxcart suggest`"
-            ) from exc
+        # The generic greedy loop, not Whisper's long-form generate: the prompt is fixed here
+        # and the raw logits of every step are kept for the confidences.
+        out = self._forward(
+            lambda: GenerationMixin.generate(
+                self._model,
+                input_features=features.to(self._model.dtype),
+                # All frames are real to the encoder (it sees the padded window anyway).
+                attention_mask=torch.ones(features.shape[0], features.shape[-1]).to(self._device),
+                decoder_input_ids=prompt,
+                decoder_attention_mask=torch.ones_like(prompt),
+                generation_config=self._generation,
+            ),
+            f"{len(audios)} clips",
+            f"batch_size (now {self.config.batch_size})",
+        )
         log_probs = torch.log_softmax(torch.stack(out.logits, dim=1).float(), dim=-1)
         entropy = -(log_probs.exp() * log_probs.nan_to_num(neginf=0.0)).sum(-1)
         generated = out.sequences[:, len(self._prompt) :]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +12,8 @@ import typer
 from voxcart.datasets.cli.options import DbOption, ProjectOption, comma_list
 from voxcart.datasets.store.project import open_project
 from voxcart.model.al.loop import ANNOTATORS, LoopEvent, LoopOptions, run_rounds
-from voxcart.model.al.rounds import (
-    STRATEGIES,
-    RoundResult,
-    RoundView,
-    round_status,
-    select_round,
-)
+from voxcart.model.al.records import RoundView, SplitEval
+from voxcart.model.al.rounds import STRATEGIES, RoundResult, round_status, select_round
 from voxcart.model.al.select import DIVERSITY_RULES
 from voxcart.model.al.sim_config import DEFAULT_STRATEGIES, START_MODELS, SimulationConfig
 from voxcart.model.al.simulate import simulate, summary_rows
@@ -201,32 +197,27 @@ def train_cmd(
         project.close()
     typer.echo(
         f"round {result.number} trained: model {result.model} "
-        f"({result.metrics.get('clips_labelled', 0)} of its clip(s) labelled so far)"
+        f"({result.metrics.clips_labelled or 0} of its clip(s) labelled so far)"
     )
-    pseudo = result.metrics.get("pseudo_labels")
-    if isinstance(pseudo, dict):
+    pseudo = result.metrics.pseudo_labels
+    if pseudo is not None:
         typer.echo(
-            f"pseudo-labels: {pseudo['clips']} clip(s) at confidence >= {pseudo['min_confidence']}"
+            f"pseudo-labels: {pseudo.clips} clip(s) at confidence >= {pseudo.min_confidence}"
         )
-    for line in eval_lines(result.metrics.get("eval") or {}):
+    for line in eval_lines(result.metrics.evaluations):
         typer.echo(line)
 
 
-def eval_lines(evaluations: dict[str, dict[str, object]]) -> list[str]:
+def eval_lines(evaluations: Mapping[str, SplitEval]) -> list[str]:
     """One line per evaluated split: WER and the comparison, or why there is none."""
     lines = []
     for split, found in evaluations.items():
-        wer = found.get("wer")
-        if isinstance(wer, int | float):
-            before = found.get("baseline_wer")
-            versus = (
-                f" (was {_wer(float(before))} with {found.get('compare_to')})"
-                if isinstance(before, int | float)
-                else ""
-            )
-            lines.append(f"{split} WER {_wer(float(wer))} on {found.get('clips')} clip(s){versus}")
+        if found.wer is not None:
+            before = found.baseline_wer
+            versus = f" (was {_wer(before)} with {found.compare_to})" if before is not None else ""
+            lines.append(f"{split} WER {_wer(found.wer)} on {found.clips} clip(s){versus}")
         else:
-            lines.append(f"{split} WER: none; {found.get('note')}")
+            lines.append(f"{split} WER: none; {found.note}")
     return lines
 
 

@@ -4,8 +4,9 @@ A clip is scored once (:func:`score_clip`) into counts; counts add up over any s
 (:func:`aggregate`), so that a slice's metrics are exact corpus-level rates, not averages of
 per-clip rates.
 
-- WER / CER: jiwer alignment of the normalized reference and hypothesis (word and character
-  level; CER counts spaces as characters, as jiwer does).
+- WER / CER: counted by :mod:`voxcart.datasets.text.wer`, whose empty-reference rule they
+  follow (0.0 for an empty reference and hypothesis, None for words said against an empty
+  reference; no rate for no clips).
 - Entity errors: the catalog entities of the reference (brand, product type, model,
   attribute: :meth:`EntityVocabulary.match`) and its spoken prices that the hypothesis does not
   contain (a multiset match on kind and text, wherever they appear). A wrong model number or a
@@ -25,12 +26,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jiwer
-
 from voxcart.datasets.catalog.vocab import KINDS, EntityVocabulary
 from voxcart.datasets.text.normalize import normalize
 from voxcart.datasets.text.numbers import parse_number
 from voxcart.datasets.text.units import CURRENCIES, Currency
+from voxcart.datasets.text.wer import char_errors, error_rate, word_errors
 from voxcart.model.eval.product_search import ProductSearch
 
 ENTITY_KINDS: tuple[str, ...] = (*KINDS, "price")
@@ -152,8 +152,21 @@ def search_outcome(
     return bool(found) and found[0] == target[0], target[0] in found
 
 
+class _WordEdits:
+    """The word edit total of a clip's score and of a set's metrics."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+
+    @property
+    def word_errors(self) -> int:
+        """Substitutions + deletions + insertions."""
+        return self.substitutions + self.deletions + self.insertions
+
+
 @dataclass(frozen=True)
-class ClipScore:
+class ClipScore(_WordEdits):
     """The error counts of one hypothesis against its reference (both normalized).
 
     Attributes:
@@ -185,30 +198,10 @@ class ClipScore:
     search_top5: bool | None = None
 
     @property
-    def word_errors(self) -> int:
-        """Substitutions + deletions + insertions."""
-        return self.substitutions + self.deletions + self.insertions
-
-    @property
     def wer(self) -> float | None:
-        """This clip's WER, or None for an empty reference."""
-        return self.word_errors / self.ref_words if self.ref_words else None
-
-
-def _word_counts(ref: str, hyp: str) -> tuple[int, int, int]:
-    if not ref:
-        return 0, 0, len(hyp.split())
-    if not hyp:
-        return 0, len(ref.split()), 0
-    out = jiwer.process_words(ref, hyp)
-    return out.substitutions, out.deletions, out.insertions
-
-
-def _char_errors(ref: str, hyp: str) -> int:
-    if not ref or not hyp:
-        return max(len(ref), len(hyp))
-    out = jiwer.process_characters(ref, hyp)
-    return int(out.substitutions + out.deletions + out.insertions)
+        """This clip's WER (0.0 for an empty reference and hypothesis, None for words said
+        against an empty reference)."""
+        return error_rate(self.word_errors, self.ref_words)
 
 
 def score_clip(
@@ -227,18 +220,19 @@ def score_clip(
         search: a product search (None: search success is not scored).
     """
     ref, hyp = normalize(reference), normalize(hypothesis)
-    substitutions, deletions, insertions = _word_counts(ref, hyp)
+    words = word_errors(ref, hyp, normalized=True)
+    edits, ref_chars = char_errors(ref, hyp, normalized=True)
     tallies, missed = entity_tallies(ref, hyp, vocabulary)
     top1, top5 = search_outcome(search, ref, hyp) if search is not None else (None, None)
     return ClipScore(
         reference=ref,
         hypothesis=hyp,
-        ref_words=len(ref.split()),
-        substitutions=substitutions,
-        deletions=deletions,
-        insertions=insertions,
-        ref_chars=len(ref),
-        char_errors=_char_errors(ref, hyp),
+        ref_words=words.ref_words,
+        substitutions=words.substitutions,
+        deletions=words.deletions,
+        insertions=words.insertions,
+        ref_chars=ref_chars,
+        char_errors=edits,
         entities=tallies,
         missed_entities=missed,
         search_top1=top1,
@@ -247,7 +241,7 @@ def score_clip(
 
 
 @dataclass(frozen=True)
-class Metrics:
+class Metrics(_WordEdits):
     """Summed counts of a set of clips and the rates they give.
 
     Attributes:
@@ -277,19 +271,15 @@ class Metrics:
     top5_hits: int
 
     @property
-    def word_errors(self) -> int:
-        """Substitutions + deletions + insertions."""
-        return self.substitutions + self.deletions + self.insertions
-
-    @property
     def wer(self) -> float | None:
-        """Word errors per reference word (None without reference words)."""
-        return self.word_errors / self.ref_words if self.ref_words else None
+        """Corpus WER: word errors per reference word (None without clips, or for words said
+        against only empty references)."""
+        return error_rate(self.word_errors, self.ref_words) if self.clips else None
 
     @property
     def cer(self) -> float | None:
-        """Character edits per reference character (None without reference characters)."""
-        return self.char_errors / self.ref_chars if self.ref_chars else None
+        """Corpus CER: character edits per reference character (None as for :attr:`wer`)."""
+        return error_rate(self.char_errors, self.ref_chars) if self.clips else None
 
     @property
     def entity_error_rate(self) -> float | None:
@@ -362,29 +352,3 @@ def aggregate(scores: Iterable[ClipScore]) -> Metrics:
         top1_hits=sum(1 for s in items if s.search_top1),
         top5_hits=sum(1 for s in items if s.search_top5),
     )
-
-
-def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:
-    """Corpus WER of normalized texts (None when the references hold no words).
-
-    Raises:
-        ValueError: the two lists differ in length.
-    """
-    return _pairs(references, hypotheses).wer
-
-
-def char_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:
-    """Corpus CER of normalized texts (None when the references are empty).
-
-    Raises:
-        ValueError: the two lists differ in length.
-    """
-    return _pairs(references, hypotheses).cer
-
-
-def _pairs(references: Sequence[str], hypotheses: Sequence[str]) -> Metrics:
-    if len(references) != len(hypotheses):
-        raise ValueError(
-            f"{len(references)} references but {len(hypotheses)} hypotheses; give one each"
-        )
-    return aggregate(score_clip(r, h) for r, h in zip(references, hypotheses, strict=True))

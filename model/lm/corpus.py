@@ -16,17 +16,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.catalog.store import load_vocabulary
-from voxcart.datasets.store.revisions import counts_as_label, latest_revision_ids
+from voxcart.datasets.store.revisions import latest_revision_ids, training_labels
 from voxcart.datasets.store.schema import (
-    LABEL_STATUSES,
     Clip,
     Product,
     Revision,
-    Split,
 )
 from voxcart.datasets.text.normalize import normalize
 from voxcart.model.lm.templates import (
@@ -224,16 +222,11 @@ def accepted_transcripts(session: Session, label_sources: Sequence[str] = ()) ->
         label_sources: non-human revision sources that count as labels too (e.g. ``oracle``).
     """
     latest = latest_revision_ids()
-    labelled = counts_as_label(label_sources)
     query = (
         select(Revision.normalized)
         .join(latest, Revision.id == latest.c.revision_id)
         .join(Clip, Clip.id == Revision.clip_id)
-        .where(
-            labelled,
-            Revision.status.in_(LABEL_STATUSES),
-            or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
-        )
+        .where(*training_labels(label_sources))
     )
     return [text for text in session.scalars(query) if text]
 

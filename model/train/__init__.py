@@ -10,7 +10,8 @@
   CLI.
 - ``data``: Training data from the store: human-accepted train clips, the dev split, optional
   pseudo-labels.
-- ``dev_wer``: Dev-set word error rate during training: greedy CTC decoding, normalized text, jiwer.
+- ``dev_wer``: Dev-set word error rate during training: greedy CTC decoding scored by the
+  corpus WER.
 - ``distributed``: Multi-process training with torch.distributed (DDP), as launched by ``torchrun``.
 - ``entry``: Entry point of each torchrun process: ``torchrun --nproc-per-node N -m
   voxcart.model.train.entry --base small --out NAME -p PROJECT ...`` takes the options of ``voxcart

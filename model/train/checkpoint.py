@@ -8,16 +8,15 @@ truncated checkpoint and never loses the finished ones.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from voxcart.datasets.atomic import atomic_open
 from voxcart.model.train.config import TrainingError
 
 _NAME = re.compile(r"^step-(\d{6,})\.pt$")
@@ -38,18 +37,9 @@ def list_checkpoints(run_dir: Path) -> list[Path]:
 
 
 def save_atomic(obj: Any, path: Path) -> Path:
-    """``torch.save`` to a temporary sibling, fsync, then rename onto `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``torch.save`` to `path` atomically (:func:`voxcart.datasets.atomic.atomic_open`)."""
+    with atomic_open(path, "wb", encoding=None) as handle:
+        torch.save(obj, handle)
     return path
 
 

@@ -107,6 +107,17 @@ def _path(project: Project, source: str) -> Path:
     return path if path.is_absolute() else project.root / path
 
 
+_CLIP_COLUMNS = (
+    Clip.id,
+    Clip.uid,
+    Recording.source_path,
+    Clip.offset_s,
+    Clip.duration_s,
+    Clip.speaker,
+)
+"""What a training clip is read from (its text comes from the revision or the suggestion)."""
+
+
 def _human_clips(
     project: Project, split: Split, label_sources: Sequence[str] = ()
 ) -> list[TrainClip]:
@@ -115,12 +126,7 @@ def _human_clips(
     with project.session() as session:
         rows = session.execute(
             select(
-                Clip.id,
-                Clip.uid,
-                Recording.source_path,
-                Clip.offset_s,
-                Clip.duration_s,
-                Clip.speaker,
+                *_CLIP_COLUMNS,
                 Revision.normalized,
             )
             .join(Recording, Recording.id == Clip.recording_id)
@@ -149,12 +155,7 @@ def _pseudo_clips(project: Project, threshold: float, exclude: set[int]) -> list
         )
         rows = session.execute(
             select(
-                Clip.id,
-                Clip.uid,
-                Recording.source_path,
-                Clip.offset_s,
-                Clip.duration_s,
-                Clip.speaker,
+                *_CLIP_COLUMNS,
                 Suggestion.text,
                 Suggestion.scores,
                 Suggestion.id,

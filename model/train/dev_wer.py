@@ -1,16 +1,14 @@
-"""Dev-set word error rate during training: greedy CTC decoding, normalized text, jiwer."""
+"""Dev-set word error rate during training: greedy CTC decoding scored by the corpus WER."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-import jiwer
 import torch
 from torch import nn
 
-from voxcart.datasets.text.normalize import normalize
+from voxcart.datasets.text.wer import corpus_wer
 from voxcart.model.train.batching import bucket_batches
 from voxcart.model.train.data import ClipDataset, CtcCollator
 
@@ -19,16 +17,6 @@ def greedy_texts(logits: torch.Tensor, processor: Any) -> list[str]:
     """Best-path transcripts: argmax per frame, repeats merged, blanks removed."""
     ids = torch.argmax(logits.float(), dim=-1).cpu().tolist()
     return [" ".join(str(text).split()) for text in processor.batch_decode(ids)]
-
-
-def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
-    """WER of hypotheses against references, both in the project's normalized form."""
-    refs = [normalize(text) for text in references]
-    hyps = [normalize(text) for text in hypotheses]
-    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r]
-    if not pairs:
-        return float("nan")
-    return float(jiwer.wer([r for r, _ in pairs], [h for _, h in pairs]))
 
 
 def uses_attention_mask(processor: Any) -> bool:
@@ -47,12 +35,13 @@ def evaluate(
     device: torch.device,
     max_batch_seconds: float,
     autocast: AbstractContextManager[Any] | None = None,
-) -> tuple[float, list[str]]:
+) -> tuple[float | None, list[str]]:
     """Greedy-decode every dev clip and score it.
 
     Returns:
-        (WER over the clips that could be read, the hypotheses in dataset order, "" where a
-        clip's audio was unreadable).
+        (corpus WER over the clips that could be read, None where it is undefined: see
+        :mod:`voxcart.datasets.text.wer`; the hypotheses in dataset order, "" where a clip's
+        audio was unreadable).
     """
     was_training = model.training
     model.eval()
@@ -77,4 +66,4 @@ def evaluate(
         model.train(was_training)
     refs = [clip.text for clip, ok in zip(dataset.clips, readable, strict=True) if ok]
     hyps = [text for text, ok in zip(hypotheses, readable, strict=True) if ok]
-    return word_error_rate(refs, hyps), hypotheses
+    return corpus_wer(refs, hyps), hypotheses

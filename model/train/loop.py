@@ -8,7 +8,6 @@ writes checkpoints, the metrics log and the final model, and registers the model
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
@@ -453,7 +452,7 @@ def _score(
         autocast=autocast_context(ctx.device, dtype),
     )
     run.last_wer = wer
-    if not math.isnan(wer) and (run.best_wer is None or wer < run.best_wer):
+    if wer is not None and (run.best_wer is None or wer < run.best_wer):
         run.best_wer, run.bad_evals = wer, 0
         save_atomic({"model": inner.state_dict(), "step": run.step}, run.plan.best_path)
     else:

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests import factories
 from tests.conftest import make_audio, write_audio
 from voxcart.augment.bank_cache import Banks
-from voxcart.datasets.ingest.validate import scan_file
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
-from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Split
+from voxcart.datasets.store.schema import RevisionStatus, Split
 
 SR = 16_000
 
@@ -72,29 +72,11 @@ def add_clip(
 ) -> int:
     """Store a generated WAV as a recording and one clip (with a human transcript)."""
     write_audio(path, seconds, sr=SR, seed=seed)
-    scan = scan_file(path)
     with project.session() as session:
-        recording = Recording(
-            source_path=str(path),
-            content_hash=scan.content_hash,
-            format=scan.info.format,
-            duration_s=scan.info.duration_s,
-            sample_rate=scan.info.sample_rate,
-            channels=scan.info.channels,
-            num_frames=scan.info.num_frames,
+        recording = factories.add_recording_file(session, path)
+        clip = factories.add_clip(
+            session, recording, uid, speaker=f"spk-{seed}", split=split, tags=["demo"]
         )
-        session.add(recording)
-        session.flush()
-        clip = Clip(
-            uid=uid,
-            recording_id=recording.id,
-            duration_s=scan.info.duration_s,
-            speaker=f"spk-{seed}",
-            split=split,
-            tags=["demo"],
-        )
-        session.add(clip)
-        session.flush()
         if transcript is not None:
             add_revision(session, clip.id, transcript, RevisionStatus.ACCEPTED)
         return clip.id

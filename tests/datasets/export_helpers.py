@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import soundfile as sf
 from sqlalchemy.orm import Session
 
+from tests import factories
 from tests.conftest import write_audio
 from voxcart.datasets.store.revisions import add_revision
 from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Split
@@ -23,21 +22,7 @@ def add_recording(
 ) -> Recording:
     """Write a tone file at `path` (format from its suffix) and register it."""
     write_audio(path, seconds=seconds, sr=sr, channels=channels, seed=seed)
-    info = sf.info(str(path))
-    recording = Recording(
-        source_path=str(path.resolve()),
-        content_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
-        format=info.format,
-        subtype=info.subtype,
-        duration_s=info.frames / info.samplerate,
-        sample_rate=info.samplerate,
-        channels=info.channels,
-        num_frames=info.frames,
-        size_bytes=path.stat().st_size,
-    )
-    session.add(recording)
-    session.flush()
-    return recording
+    return factories.add_recording_file(session, path)
 
 
 def add_clip(
@@ -59,18 +44,17 @@ def add_clip(
     source: str = "human",
 ) -> Clip:
     """A clip of `recording` with one revision (none when `text` is None)."""
-    clip = Clip(
-        uid=uid,
-        recording_id=recording.id,
+    clip = factories.add_clip(
+        session,
+        recording,
+        uid,
         offset_s=offset,
-        duration_s=duration if duration is not None else recording.duration_s - offset,
+        duration_s=duration,
         speaker=speaker,
         locale=locale,
         split=Split(split) if split else None,
         parent_id=parent.id if parent is not None else None,
     )
-    session.add(clip)
-    session.flush()
     if text is not None:
         add_revision(
             session,

@@ -7,7 +7,6 @@ are measured against where speech really is, not against the padding.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from tests import factories
 from voxcart.datasets.audio import resample
 from voxcart.datasets.demo.synth import Voice, synthesize
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import Clip, Recording
 
 SR = 16_000
 QUERIES = (
@@ -160,26 +159,10 @@ def add_recording(
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, audio, SR, subtype="PCM_16")
     with project.session() as session:
-        recording = Recording(
-            source_path=str(path),
-            content_hash=hashlib.sha256(str(path).encode()).hexdigest(),
-            format="WAV",
-            subtype="PCM_16",
-            duration_s=audio.size / SR,
-            sample_rate=SR,
-            channels=1,
-            num_frames=audio.size,
+        recording = factories.add_recording(
+            session, path, duration_s=audio.size / SR, sample_rate=SR, subtype="PCM_16"
         )
-        session.add(recording)
-        session.flush()
-        session.add(
-            Clip(
-                uid=f"{path.stem}-whole",
-                recording_id=recording.id,
-                offset_s=0.0,
-                duration_s=audio.size / SR,
-                speaker=speaker,
-                session="sess-1",
-            )
+        factories.add_clip(
+            session, recording, f"{path.stem}-whole", speaker=speaker, session="sess-1"
         )
         return recording.id

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
 from voxcart.datasets.errors import ExportError
 from voxcart.datasets.export import exporter
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.export.nemo import NemoWriter
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
@@ -36,7 +36,7 @@ def test_versions_recorded_with_hash_and_locks(project: Project, tmp_path: Path)
     assert locked == {"c1": True, "c2": True, "c3": True, "c4": True, "c5": False, "c6": False}
     with project.session() as session:
         add_revision(session, clips["c2"].id, "under sixty dollars", RevisionStatus.CORRECTED)
-    third = export_dataset(project, tmp_path / "out", "nemo", name="after-fix")
+    third = export_dataset(project, tmp_path / "out", "nemo", ExportOptions(name="after-fix"))
     assert third.content_hash != first.content_hash
     assert json.loads(third.datasheet_path.read_text())["content_hash"] == third.content_hash
 
@@ -44,20 +44,20 @@ def test_versions_recorded_with_hash_and_locks(project: Project, tmp_path: Path)
 def test_existing_names_and_folders_are_never_overwritten(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    export_dataset(project, tmp_path / "out", "nemo", name="release")
+    export_dataset(project, tmp_path / "out", "nemo", ExportOptions(name="release"))
     before = (tmp_path / "out" / "release" / "train_manifest.jsonl").read_bytes()
     with pytest.raises(ExportError, match="already exists"):
-        export_dataset(project, tmp_path / "out", "nemo", name="release")
+        export_dataset(project, tmp_path / "out", "nemo", ExportOptions(name="release"))
     (tmp_path / "out" / "manual").mkdir()
     with pytest.raises(ExportError, match="never overwritten"):
-        export_dataset(project, tmp_path / "out", "csv", name="manual")
+        export_dataset(project, tmp_path / "out", "csv", ExportOptions(name="manual"))
     assert (tmp_path / "out" / "release" / "train_manifest.jsonl").read_bytes() == before
     # An automatic name steps over folders that are in the way.
     (tmp_path / "out" / "v2-nemo").mkdir()
     assert export_dataset(project, tmp_path / "out", "nemo").name == "v3-nemo"
     for bad in ("../up", ".hidden", "a/b", ""):
         with pytest.raises(ExportError, match="plain folder name"):
-            export_dataset(project, tmp_path / "out", "nemo", name=bad)
+            export_dataset(project, tmp_path / "out", "nemo", ExportOptions(name=bad))
 
 
 def test_crash_mid_export_leaves_nothing(
@@ -77,7 +77,7 @@ def test_crash_mid_export_leaves_nothing(
 
     monkeypatch.setitem(exporter.WRITERS, "nemo", Crashing)
     with pytest.raises(KeyboardInterrupt):
-        export_dataset(project, tmp_path / "out", "nemo", name="partial")
+        export_dataset(project, tmp_path / "out", "nemo", ExportOptions(name="partial"))
     assert list((tmp_path / "out").iterdir()) == []  # no folder, no temporary leftovers
     with project.session() as session:
         assert session.scalar(select(DatasetVersion.id)) is None
@@ -90,7 +90,7 @@ def test_unreadable_audio_skips_the_clip_not_the_export(project: Project, tmp_pa
         gone = add_recording(session, tmp_path / "audio" / "gone.wav", seed=21)
         add_clip(session, gone, "gone", "missing audio")
     (tmp_path / "audio" / "gone.wav").unlink()
-    result = export_dataset(project, tmp_path / "out", "nemo", copy_audio=True)
+    result = export_dataset(project, tmp_path / "out", "nemo", ExportOptions(copy_audio=True))
     assert result.rows == {"train": 2, "dev": 1, "test": 1}
     assert len(result.skipped) == 1 and "gone" in result.skipped[0]
     assert "file not found" in result.skipped[0]
@@ -107,7 +107,7 @@ def test_nothing_to_export_and_bad_options(project: Project, tmp_path: Path) -> 
     with pytest.raises(ExportError, match="format 'tsv' is not supported"):
         export_dataset(project, tmp_path / "out", "tsv")
     with pytest.raises(ExportError, match="not a revision status"):
-        export_dataset(project, tmp_path / "out", "nemo", statuses=["approved"])
+        export_dataset(project, tmp_path / "out", "nemo", ExportOptions(statuses=["approved"]))
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
@@ -118,7 +118,9 @@ def test_unsplit_clips_refused(project: Project, tmp_path: Path) -> None:
         add_clip(session, rec, "new", "fresh clip", split=None)
     with pytest.raises(ExportError, match="run `voxcart split`"):
         export_dataset(project, tmp_path / "out", "nemo")
-    result = export_dataset(project, tmp_path / "out", "nemo", splits=["dev", "test"])
+    result = export_dataset(
+        project, tmp_path / "out", "nemo", ExportOptions(splits=["dev", "test"])
+    )
     assert result.rows == {"dev": 1, "test": 1}
 
 
@@ -127,7 +129,7 @@ def test_derived_clip_locks_its_parent(project: Project, tmp_path: Path) -> None
         clips = labelled_project(session, tmp_path / "audio")
         rec = add_recording(session, tmp_path / "audio" / "aug.wav", seed=31)
         add_clip(session, rec, "c5-aug", "augmented", parent=clips["c5"], split="train")
-    export_dataset(project, tmp_path / "out", "nemo", splits=["train"])
+    export_dataset(project, tmp_path / "out", "nemo", ExportOptions(splits=["train"]))
     with project.session() as session:
         locked = {u: lk for u, lk in session.execute(select(Clip.uid, Clip.split_locked))}
     # c5 itself is not exported (skipped status), but its exported child pins its split.

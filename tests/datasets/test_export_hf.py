@@ -8,7 +8,7 @@ from pathlib import Path
 import soundfile as sf
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.store.project import Project
 
 
@@ -17,7 +17,7 @@ def test_audiofolder_layout(project: Project, tmp_path: Path) -> None:
         labelled_project(session, tmp_path / "audio")
         rec = add_recording(session, tmp_path / "audio" / "t.wav", seed=13)
         add_clip(session, rec, "../../escape", "path traversal id", split="dev")
-    result = export_dataset(project, tmp_path / "out", "hf", text="verbatim")
+    result = export_dataset(project, tmp_path / "out", "hf", ExportOptions(text="verbatim"))
     assert sorted(p.name for p in result.path.iterdir() if p.is_dir()) == ["dev", "test", "train"]
     train = [
         json.loads(x) for x in (result.path / "train" / "metadata.jsonl").read_text().splitlines()

@@ -7,7 +7,7 @@ from pathlib import Path
 import soundfile as sf
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.export.kaldi import SORTED_FILES
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.text.kaldi_ids import kaldi_id, kaldi_unescape
@@ -50,7 +50,7 @@ def test_data_dir_files_sorted_and_consistent(project: Project, tmp_path: Path) 
                 duration=0.4,
             )
         add_clip(session, rec, "nospk", "alone", speaker=None, offset=2.5, duration=0.4)
-    result = export_dataset(project, tmp_path / "out", "kaldi", text="verbatim")
+    result = export_dataset(project, tmp_path / "out", "kaldi", ExportOptions(text="verbatim"))
     train = result.path / "train"
     for name in (*KALDI_FILES, *SORTED_FILES):
         assert _c_sorted(_lines(train / name)), name

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.datasets.export_helpers import labelled_project
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.store.project import Project
 
 lhotse = pytest.importorskip("lhotse")
@@ -27,7 +27,9 @@ def _cuts(folder: Path, split: str) -> tuple[Any, Any, Any]:
 def test_manifests_load_and_match(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    result = export_dataset(project, tmp_path / "out", "lhotse", text="verbatim", provenance=True)
+    result = export_dataset(
+        project, tmp_path / "out", "lhotse", ExportOptions(text="verbatim", provenance=True)
+    )
     recordings, supervisions, cuts = _cuts(result.path, "train")
     assert len(recordings) == 1  # c1 and c2 share one recording, listed once
     recording = recordings[0]
@@ -47,7 +49,7 @@ def test_manifests_load_and_match(project: Project, tmp_path: Path) -> None:
 def test_copied_audio_recordings_start_at_zero(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    result = export_dataset(project, tmp_path / "out", "lhotse", copy_audio=True)
+    result = export_dataset(project, tmp_path / "out", "lhotse", ExportOptions(copy_audio=True))
     recordings, supervisions, _ = _cuts(result.path, "train")
     assert sorted(r.id for r in recordings) == ["c1", "c2"]
     assert all(s.start == 0.0 and s.duration == 1.0 for s in supervisions)

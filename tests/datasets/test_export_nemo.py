@@ -8,7 +8,7 @@ from pathlib import Path
 import soundfile as sf
 
 from tests.datasets.export_helpers import labelled_project
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.store.project import Project
 
 
@@ -19,7 +19,7 @@ def _read(path: Path) -> list[dict[str, object]]:
 def test_manifest_per_split_with_source_paths(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    result = export_dataset(project, tmp_path / "out", "nemo", text="verbatim")
+    result = export_dataset(project, tmp_path / "out", "nemo", ExportOptions(text="verbatim"))
     assert result.rows == {"train": 2, "dev": 1, "test": 1}
     train = _read(result.path / "train_manifest.jsonl")
     assert [r["id"] for r in train] == ["c1", "c2"]
@@ -35,7 +35,9 @@ def test_manifest_per_split_with_source_paths(project: Project, tmp_path: Path) 
 def test_copy_audio_cuts_16k_mono_wavs_at_offset_zero(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    result = export_dataset(project, tmp_path / "out", "nemo", copy_audio=True, provenance=True)
+    result = export_dataset(
+        project, tmp_path / "out", "nemo", ExportOptions(copy_audio=True, provenance=True)
+    )
     train = _read(result.path / "train_manifest.jsonl")
     second = train[1]
     path = Path(str(second["audio_filepath"]))

@@ -10,7 +10,7 @@ import pytest
 
 from tests.datasets.export_helpers import add_clip, add_recording, labelled_project
 from voxcart.datasets.atomic import csv_unescape_cell
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.export.table import BASE_COLUMNS
 from voxcart.datasets.store.project import Project
 
@@ -21,7 +21,7 @@ def test_csv_escapes_formulas_reversibly(project: Project, tmp_path: Path) -> No
         rec = add_recording(session, tmp_path / "audio" / "x.wav", seed=8)
         add_clip(session, rec, "cr", "a\rb", speaker="x\r", split="dev", offset=0.1, duration=0.5)
         add_clip(session, rec, "@evil", '-2+3\nline two, "q"', speaker="+spk", split="dev")
-    result = export_dataset(project, tmp_path / "out", "csv", text="verbatim")
+    result = export_dataset(project, tmp_path / "out", "csv", ExportOptions(text="verbatim"))
     with (result.path / "dev.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == BASE_COLUMNS
@@ -40,7 +40,9 @@ def test_csv_escapes_formulas_reversibly(project: Project, tmp_path: Path) -> No
 def test_parquet_keeps_exact_text_and_types(project: Project, tmp_path: Path) -> None:
     with project.session() as session:
         labelled_project(session, tmp_path / "audio")
-    result = export_dataset(project, tmp_path / "out", "parquet", text="verbatim", provenance=True)
+    result = export_dataset(
+        project, tmp_path / "out", "parquet", ExportOptions(text="verbatim", provenance=True)
+    )
     table = pq.read_table(result.path / "dev.parquet")
     assert table.column("text").to_pylist() == ['=HYPERLINK("x"), "quoted"']
     assert str(table.schema.field("offset").type) == "double"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tests.factories import add_recording
 from voxcart.datasets.splits import assign_splits
 from voxcart.datasets.store.migrate import current_revision, head_revision
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision, current_transcripts
-from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus
+from voxcart.datasets.store.schema import Clip, RevisionStatus
 from voxcart.datasets.store.stats import project_stats
 
 
@@ -16,17 +17,7 @@ def test_store_flows_on_postgresql(pg_project: Project) -> None:
     assert pg_project.engine.dialect.name == "postgresql"
     assert current_revision(pg_project.engine) == head_revision()
     with pg_project.session() as s:
-        rec = Recording(
-            source_path="/a.wav",
-            content_hash="h",
-            format="WAV",
-            duration_s=9.0,
-            sample_rate=16000,
-            channels=1,
-            num_frames=9 * 16000,
-        )
-        s.add(rec)
-        s.flush()
+        rec = add_recording(s, "/a.wav", duration_s=9.0)
         for i in range(9):
             clip = Clip(
                 uid=f"c{i}",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import write_audio
 from tests.datasets.export_helpers import add_clip, add_recording
-from voxcart.datasets.export.exporter import export_dataset
+from voxcart.datasets.export.exporter import ExportOptions, export_dataset
 from voxcart.datasets.ingest.engine import import_source
 from voxcart.datasets.store.project import Project, init_project
 from voxcart.datasets.store.revisions import current_transcripts
@@ -102,7 +102,7 @@ def _round_trip(fmt: str, specs: list[Spec], recordings: list[Path]) -> None:
                         offset=offset,
                         duration=duration,
                     )
-            result = export_dataset(source, root / "out", fmt, text=text_mode)
+            result = export_dataset(source, root / "out", fmt, ExportOptions(text=text_mode))
             expected = set()
             for _rec, offset, duration, text, speaker, _split in specs:
                 written = normalize(text) if fmt == "kaldi" else text

@@ -6,10 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from tests.factories import add_recording
 from voxcart.datasets.splits import assign_splits, group_key, split_for
 from voxcart.datasets.store.config import SplitConfig
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import Clip, Recording, Split
+from voxcart.datasets.store.schema import Clip, Split
 
 keys = st.text(min_size=1, max_size=30)
 
@@ -37,17 +38,7 @@ def test_group_key_falls_back_from_speaker_to_session_to_clip() -> None:
 
 def _populate(project: Project, speakers: int, per_speaker: int) -> None:
     with project.session() as s:
-        rec = Recording(
-            source_path="/x.wav",
-            content_hash="h",
-            format="WAV",
-            duration_s=60,
-            sample_rate=16000,
-            channels=1,
-            num_frames=960000,
-        )
-        s.add(rec)
-        s.flush()
+        rec = add_recording(s, "/x.wav", duration_s=60.0)
         for sp in range(speakers):
             for k in range(per_speaker):
                 s.add(

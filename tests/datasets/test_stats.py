@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+from tests.factories import add_recording
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
 from voxcart.datasets.store.schema import (
     Catalog,
     CatalogTerm,
     Clip,
-    Recording,
     RevisionStatus,
     Split,
 )
@@ -19,17 +19,9 @@ from voxcart.datasets.store.stats import project_stats
 
 def _fill(project: Project) -> None:
     with project.session() as s:
-        rec = Recording(
-            source_path="/a.wav",
-            content_hash="h",
-            format="WAV",
-            duration_s=3600.0,
-            sample_rate=16000,
-            channels=1,
-            num_frames=3600 * 16000,
-        )
+        rec = add_recording(s, "/a.wav", duration_s=3600.0)
         cat = Catalog(name="shop")
-        s.add_all([rec, cat])
+        s.add(cat)
         s.flush()
         s.add_all(
             [

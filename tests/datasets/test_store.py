@@ -10,31 +10,19 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
+from tests.factories import add_clip, add_recording
 from voxcart.datasets.errors import ConfigError, ProjectError
 from voxcart.datasets.store.config import CONFIG_NAME, ProjectConfig, load_config
 from voxcart.datasets.store.migrate import current_revision, head_revision
 from voxcart.datasets.store.project import Project, init_project, open_project
 from voxcart.datasets.store.revisions import add_revision, current_transcripts, history
-from voxcart.datasets.store.schema import Base, Clip, Recording, RevisionStatus
+from voxcart.datasets.store.schema import Base, Clip, RevisionStatus
 
 
 def _clip(project: Project, uid: str = "c1") -> int:
     with project.session() as s:
-        rec = Recording(
-            source_path="/x.wav",
-            content_hash=uid,
-            format="WAV",
-            duration_s=1.0,
-            sample_rate=16000,
-            channels=1,
-            num_frames=16000,
-        )
-        s.add(rec)
-        s.flush()
-        clip = Clip(uid=uid, recording_id=rec.id, duration_s=1.0)
-        s.add(clip)
-        s.flush()
-        return clip.id
+        rec = add_recording(s, "/x.wav", content_hash=uid, duration_s=1.0)
+        return add_clip(s, rec, uid).id
 
 
 def test_init_writes_config_and_migrates_to_head(tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import write_audio
+from tests.factories import add_recording_file
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
-from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Role, Split
+from voxcart.datasets.store.schema import Clip, RevisionStatus, Role, Split
 from voxcart.labeler.accounts import auth
 from voxcart.labeler.cli.app_cmd import APP_SCRIPT
 
@@ -47,17 +48,7 @@ def make_audio_clips(
     """`n` one-second clips of one real generated WAV, alternating speakers, all in train."""
     wav = write_audio(project.root / "media" / "tone.wav", seconds=float(n), seed=3)
     with project.session() as session:
-        rec = Recording(
-            source_path=str(wav),
-            content_hash=f"tone-{n}",
-            format="WAV",
-            duration_s=float(n),
-            sample_rate=16_000,
-            channels=1,
-            num_frames=16_000 * n,
-        )
-        session.add(rec)
-        session.flush()
+        rec = add_recording_file(session, wav)
         session.execute(
             insert(Clip),
             [

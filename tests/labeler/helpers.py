@@ -5,24 +5,15 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from tests.factories import add_recording
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import Clip, Recording, Role, User
+from voxcart.datasets.store.schema import Clip, Role, User
 
 
 def make_clips(project: Project, n: int, duration_s: float = 2.0, tag: str = "t") -> list[int]:
     """Insert one recording and `n` clips of it; return the clip ids in insertion order."""
     with project.session() as session:
-        rec = Recording(
-            source_path=f"/audio/{tag}.wav",
-            content_hash=f"hash-{tag}",
-            format="WAV",
-            duration_s=duration_s * n,
-            sample_rate=16_000,
-            channels=1,
-            num_frames=int(16_000 * duration_s * n),
-        )
-        session.add(rec)
-        session.flush()
+        rec = add_recording(session, f"/audio/{tag}.wav", duration_s=duration_s * n)
         session.execute(
             insert(Clip),
             [

@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import write_audio
+from tests.factories import add_recording_file
 from tests.labeler.app_support import make_accounts, page, texts
 from voxcart.datasets.segment.store import SUPERSEDED_TAG
 from voxcart.datasets.store import queue
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision, current_transcripts
-from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Role, Task, TaskState
+from voxcart.datasets.store.schema import Clip, RevisionStatus, Role, Task, TaskState
 from voxcart.labeler.accounts import auth
 from voxcart.labeler.errors import PermissionDeniedError
 from voxcart.labeler.services import boundaries
@@ -27,17 +28,7 @@ def segmented(project: Project) -> list[int]:
     """A 6 s recording cut into three segment clips (one near each end); their ids."""
     wav = write_audio(project.root / "media" / "session.wav", seconds=REC_S, kind="noise", seed=5)
     with project.session() as session:
-        rec = Recording(
-            source_path=str(wav),
-            content_hash="session-6s",
-            format="WAV",
-            duration_s=REC_S,
-            sample_rate=SR,
-            channels=1,
-            num_frames=int(REC_S * SR),
-        )
-        session.add(rec)
-        session.flush()
+        rec = add_recording_file(session, wav)
         clips = [
             Clip(
                 uid=f"session-{round(off * 1000)}",

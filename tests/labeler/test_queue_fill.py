@@ -7,13 +7,13 @@ import json
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from tests.factories import add_recording
 from voxcart.datasets.store.clip_filter import parse_where
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
 from voxcart.datasets.store.schema import (
     Clip,
     ModelVersion,
-    Recording,
     RevisionStatus,
     Suggestion,
     Task,
@@ -24,17 +24,9 @@ from voxcart.labeler.services.queue_fill import fill_queue
 
 def _clips(project: Project) -> list[int]:
     with project.session() as s:
-        rec = Recording(
-            source_path="/a.wav",
-            content_hash="h",
-            format="WAV",
-            duration_s=9.0,
-            sample_rate=16000,
-            channels=1,
-            num_frames=9 * 16000,
-        )
+        rec = add_recording(s, "/a.wav", duration_s=9.0)
         model = ModelVersion(name="m", backend="sphinx")
-        s.add_all([rec, model])
+        s.add(model)
         s.flush()
         ids = []
         for i, (conf, tags) in enumerate(

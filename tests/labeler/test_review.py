@@ -52,11 +52,11 @@ def test_approve_copies_text_as_reviewed_and_leaves_the_queue(project, setup):
 
 def test_reject_flags_with_reason_and_requeues(project, setup):
     acc, clips, revs = setup
-    result = review.reject(project, acc.lead, clips[1], revs[1], "missed the brand name")
+    result = review.reject(project, acc.lead, clips[1], revs[1], "missed the {brand} name")
     rev = _newest(project, clips[1])
     assert rev.status is RevisionStatus.FLAGGED
-    assert rev.flags == ["rejected:missed the brand name"]
-    assert "missed the brand name" in rev.note
+    assert rev.flags == ["rejected:missed the {brand} name"]
+    assert "missed the {brand} name" in rev.note
     with project.session() as session:
         task = session.get(Task, result.requeued_task_id)
         assert (task.clip_id, task.kind, task.state) == (clips[1], "annotate", TaskState.PENDING)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.model.eval_project import eval_demo_root
 from voxcart.datasets.audio import resample
 from voxcart.datasets.catalog.store import import_catalog
 from voxcart.datasets.demo.catalog import demo_products
@@ -76,3 +77,9 @@ def lm_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proje
 def spoken_queries() -> list[np.ndarray]:
     """The test queries, synthesized once per session."""
     return [speak(text, seed=i) for i, text in enumerate(QUERIES)]
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared demo project for evaluation and AL tests (built once per session)."""
+    return eval_demo_root(tmp_path_factory)

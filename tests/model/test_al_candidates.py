@@ -6,9 +6,10 @@ import logging
 
 import pytest
 
+from tests.factories import add_recording
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import add_revision
-from voxcart.datasets.store.schema import Clip, ModelVersion, Recording, RevisionStatus, Suggestion
+from voxcart.datasets.store.schema import Clip, ModelVersion, RevisionStatus, Suggestion
 from voxcart.model.al.candidates import load_candidates
 from voxcart.model.errors import ModelError
 
@@ -21,17 +22,9 @@ WORDS = [
 def _setup(project: Project) -> tuple[int, int, dict[str, int]]:
     """Clips: open, labelled, segmented, superseded, unsuggested, malformed; two models."""
     with project.session() as s:
-        rec = Recording(
-            source_path="/a.wav",
-            content_hash="h",
-            format="WAV",
-            duration_s=9.0,
-            sample_rate=16000,
-            channels=1,
-            num_frames=9 * 16000,
-        )
+        rec = add_recording(s, "/a.wav", duration_s=9.0)
         a, b = ModelVersion(name="a", backend="sphinx"), ModelVersion(name="b", backend="sphinx")
-        s.add_all([rec, a, b])
+        s.add_all([a, b])
         s.flush()
         ids: dict[str, int] = {}
         specs = [

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
-from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
+from tests.model.eval_project import MODEL, OTHER, copy_project
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import (
     ALRound,
@@ -30,11 +30,6 @@ from voxcart.model.al.rounds import round_status, select_round
 from voxcart.model.al.train import labelled_seconds, train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.lm.corpus import accepted_transcripts
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture
@@ -107,11 +102,11 @@ def test_pseudo_labels_are_counted_never_stored(demo):
         confident_suggestions(demo, model_id, 1.5)
     select_round(demo, budget="1")
     trained = train_round(demo, pseudo_min_confidence=1e-9, eval_splits=("test",))
-    pseudo = trained.metrics["pseudo_labels"]
-    assert pseudo["clips"] == len(everything.clip_ids)
+    pseudo = trained.metrics.pseudo_labels
+    assert pseudo is not None and pseudo.clips == len(everything.clip_ids)
     with demo.session() as session:
         new = session.scalars(select(ModelVersion).where(ModelVersion.name == trained.model)).one()
-        assert new.config["corpus"]["pseudo_labels"] == pseudo["clips"]
+        assert new.config["corpus"]["pseudo_labels"] == pseudo.clips
         assert session.scalar(select(func.count()).select_from(Revision)) == 0
 
 
@@ -132,9 +127,9 @@ def test_run_with_the_oracle_chains_rounds_and_resumes_an_open_one(demo):
     ]
     assert [r.number for r in result.trained] == [1, 2] and result.waiting is None
     assert first.clip_ids[0] not in result.trained[1].clip_ids
-    totals = [r.metrics["labelled_seconds_total"] for r in result.trained]
+    totals = [r.metrics.labelled_seconds_total for r in result.trained]
     assert 0 < totals[0] < totals[1]
-    assert all(r.metrics["eval"]["test"]["wer"] is not None for r in result.trained)
+    assert all(r.metrics.evaluations["test"].wer is not None for r in result.trained)
     with demo.session() as session:
         assert session.scalar(select(func.count()).select_from(ALRound)) == 2
 

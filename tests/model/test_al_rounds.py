@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.model.al_fixtures import al_app
-from tests.model.eval_project import MODEL, OTHER, copy_project, eval_demo_root
+from tests.model.eval_project import MODEL, OTHER, copy_project
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import complete
 from voxcart.datasets.store.revisions import add_revision
@@ -29,11 +29,6 @@ from voxcart.model.al.rounds import round_status, select_round
 from voxcart.model.al.train import train_round
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import register_model
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture
@@ -149,10 +144,10 @@ def test_train_builds_the_next_model_and_measures_it_on_dev(demo):
     _label(demo, [*picked.clip_ids, dev_id])
     trained = train_round(demo)
     assert trained.status == "trained" and trained.model == "sphinx-catalog-v3"
-    dev = trained.metrics["dev"]
-    assert dev["reference"] == "human" and dev["clips"] == 1 and dev["compare_to"] == OTHER
-    assert isinstance(dev["wer"], float) and isinstance(dev["baseline_wer"], float)
-    assert trained.metrics["clips_labelled"] == 2
+    dev = trained.metrics.evaluations["dev"]
+    assert dev.reference == "human" and dev.clips == 1 and dev.compare_to == OTHER
+    assert isinstance(dev.wer, float) and isinstance(dev.baseline_wer, float)
+    assert trained.metrics.clips_labelled == 2
     with demo.session() as session:
         new = session.scalars(select(ModelVersion).where(ModelVersion.name == trained.model)).one()
         assert session.scalars(select(ALRound)).one().model_version_id == new.id
@@ -162,7 +157,7 @@ def test_train_builds_the_next_model_and_measures_it_on_dev(demo):
     assert dev_id in suggested  # the dev split and the unlabelled pool were suggested again
     (view,) = round_status(demo)
     assert (view.status, view.model, view.clips_labelled) == ("trained", trained.model, 2)
-    assert view.dev_wer == pytest.approx(dev["wer"]) and view.dev_note is None
+    assert view.dev_wer == pytest.approx(dev.wer) and view.dev_note is None
     with pytest.raises(ModelError, match="already trained"):
         train_round(demo, 1)
     with pytest.raises(ModelError, match="round=7 does not exist"):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.model.al_fixtures import candidate
 from voxcart.datasets.catalog.vocab import EntityVocabulary
-from voxcart.model.al.scorers import SCORER_NAMES, least_confidence, make_scorer, text_wer
+from voxcart.model.al.scorers import SCORER_NAMES, least_confidence, make_scorer, text_disagreement
 from voxcart.model.errors import ModelError
 
 VOCAB = EntityVocabulary(brands=frozenset({"sony"}), product_types=frozenset({"headphones"}))
@@ -74,15 +74,17 @@ def test_committee_disagreement_is_mean_wer_and_falls_back_alone() -> None:
     disagree = candidate(2, TEXT, other_texts=["show me tony head phones", TEXT])
     assert scorer(agree) == 0.0
     assert scorer(disagree) > scorer(agree)
-    assert scorer(disagree) == pytest.approx(text_wer(TEXT, "show me tony head phones") / 2)
+    assert scorer(disagree) == pytest.approx(
+        text_disagreement(TEXT, "show me tony head phones") / 2
+    )
     alone = candidate(3, TEXT, [0.9, 0.4, 0.9, 0.9])
     assert scorer(alone) == pytest.approx(0.6)
 
 
-def test_text_wer_handles_empty_texts() -> None:
-    assert text_wer("", "") == 0.0
-    assert text_wer("", "hello") == 1.0
-    assert text_wer("sony tv", "") == 1.0
+def test_disagreement_is_a_number_for_empty_texts() -> None:
+    assert text_disagreement("", "") == 0.0
+    assert text_disagreement("", "hello") == 1.0
+    assert text_disagreement("sony tv", "") == 1.0
 
 
 def test_random_scorer_is_deterministic_per_seed() -> None:

@@ -55,9 +55,9 @@ def test_a_ctc_round_fine_tunes_the_selecting_model_and_resumes(ctc_demo):
         eval_splits=("dev",),
         reference="hidden",
     )
-    assert trained.model == "shop-ctc-al1" and trained.metrics["model_created"] is True
-    assert trained.metrics["eval"]["dev"]["wer"] is not None
-    assert trained.metrics["eval"]["dev"]["compare_to"] == "shop-ctc"
+    assert trained.model == "shop-ctc-al1" and trained.metrics.model_created is True
+    assert trained.metrics.evaluations["dev"].wer is not None
+    assert trained.metrics.evaluations["dev"].compare_to == "shop-ctc"
     with ctc_demo.session() as session:
         new = session.scalars(select(ModelVersion).where(ModelVersion.name == "shop-ctc-al1")).one()
         parent = session.get(ModelVersion, new.parent_id)
@@ -75,4 +75,4 @@ def test_a_ctc_round_fine_tunes_the_selecting_model_and_resumes(ctc_demo):
     with ctc_demo.session() as session:
         session.scalars(select(ALRound)).one().status = "training"
     again = train_round(ctc_demo, train_config=TINY, device="cpu", eval_splits=())
-    assert again.model == "shop-ctc-al1" and again.metrics["model_created"] is False
+    assert again.model == "shop-ctc-al1" and again.metrics.model_created is False

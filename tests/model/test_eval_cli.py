@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.model.eval_project import MODEL, N_CLIPS, OTHER, eval_demo_root
+from tests.model.eval_project import MODEL, N_CLIPS, OTHER
 from voxcart.model.cli import eval_cmd as eval_cli
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import write_audio
-from tests.model.eval_project import MODEL, N_CLIPS, OTHER, copy_project, eval_demo_root
+from tests.factories import add_clip, add_recording
+from tests.model.eval_project import MODEL, N_CLIPS, OTHER, copy_project
 from voxcart.datasets.ingest.engine import ImportItem, import_items
 from voxcart.datasets.store.project import Project, init_project, open_project
 from voxcart.datasets.store.revisions import add_revision
@@ -18,7 +19,6 @@ from voxcart.datasets.store.schema import (
     Clip,
     ClipReference,
     ModelVersion,
-    Recording,
     RevisionStatus,
     Split,
     Suggestion,
@@ -26,11 +26,6 @@ from voxcart.datasets.store.schema import (
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.evaluate import evaluate
 from voxcart.model.eval.report import render_markdown, write_report
-
-
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return eval_demo_root(tmp_path_factory)
 
 
 @pytest.fixture
@@ -173,20 +168,8 @@ def test_a_clip_that_cannot_be_transcribed_is_reported_and_the_rest_evaluated(de
     project = copy_project(demo_root, tmp_path / "copy")
     try:
         with project.session() as session:
-            recording = Recording(
-                source_path=str(tmp_path / "gone.wav"),
-                content_hash="f" * 64,
-                format="WAV",
-                duration_s=2.0,
-                sample_rate=16_000,
-                channels=1,
-                num_frames=32_000,
-            )
-            session.add(recording)
-            session.flush()
-            clip = Clip(uid="gone", recording_id=recording.id, duration_s=2.0, split=Split.TEST)
-            session.add(clip)
-            session.flush()
+            recording = add_recording(session, tmp_path / "gone.wav", duration_s=2.0)
+            clip = add_clip(session, recording, "gone", split=Split.TEST)
             session.add(ClipReference(clip_id=clip.id, text="show me sony tvs", source="test"))
             test_clips = session.scalars(select(Clip.id).where(Clip.split == Split.TEST)).all()
         report = evaluate(project, MODEL, "test", reference="hidden")

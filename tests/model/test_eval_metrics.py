@@ -7,14 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voxcart.datasets.catalog.vocab import EntityVocabulary
+from voxcart.datasets.text.wer import corpus_cer, corpus_wer
 from voxcart.model.errors import ModelError
-from voxcart.model.eval.metrics import (
-    aggregate,
-    char_error_rate,
-    find_prices,
-    score_clip,
-    word_error_rate,
-)
+from voxcart.model.eval.metrics import aggregate, find_prices, score_clip
 from voxcart.model.eval.product_search import ProductSearch, product_doc
 from voxcart.model.eval.report import cell
 from voxcart.model.eval.slices import ClipFacts, check_dimensions, query_type, slice_values
@@ -40,7 +35,7 @@ def test_wer_and_cer_are_exact_edit_counts():
     assert score.wer == pytest.approx(2 / 4)
     # "sony" -> "sonny" is one inserted character, " now" four more.
     assert score.char_errors == 5 and score.ref_chars == len("show me sony headphones")
-    assert char_error_rate(["show me sony headphones"], ["show me sonny headphones now"]) == (
+    assert corpus_cer(["show me sony headphones"], ["show me sonny headphones now"]) == (
         pytest.approx(5 / 23)
     )
 
@@ -48,9 +43,9 @@ def test_wer_and_cer_are_exact_edit_counts():
 def test_corpus_wer_weights_clips_by_their_length():
     refs = ["one two three four", "five six"]
     hyps = ["one two three four", "five"]
-    assert word_error_rate(refs, hyps) == pytest.approx(1 / 6)  # not the mean of 0 and 0.5
+    assert corpus_wer(refs, hyps) == pytest.approx(1 / 6)  # not the mean of 0 and 0.5
     with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
-        word_error_rate(refs, hyps[:1])
+        corpus_wer(refs, hyps[:1])
 
 
 def test_texts_are_compared_in_normalized_form():
@@ -66,6 +61,9 @@ def test_empty_hypothesis_and_empty_reference():
     inserted = score_clip("", "uh hello")
     assert inserted.insertions == 2 and inserted.wer is None
     assert aggregate([deleted, inserted]).wer == pytest.approx(6 / 4)
+    silent = score_clip("", "")
+    assert silent.wer == 0.0 and aggregate([silent]).wer == 0.0
+    assert aggregate([inserted]).wer is None and aggregate([]).wer is None
 
 
 def test_entity_errors_count_a_missing_brand_a_wrong_model_and_a_wrong_price():

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from tests.factories import add_clip, add_recording
 from tests.model.conftest import QUERIES, SR, add_catalog, speak
 from voxcart.datasets.audio import write_wav
 from voxcart.datasets.errors import ClipFilterError
@@ -18,7 +19,7 @@ from voxcart.datasets.ingest.engine import ImportItem, import_items
 from voxcart.datasets.store.clip_filter import ClipFilter, parse_where
 from voxcart.datasets.store.project import Project, init_project
 from voxcart.datasets.store.revisions import add_revision
-from voxcart.datasets.store.schema import Clip, Recording, RevisionStatus, Suggestion
+from voxcart.datasets.store.schema import Clip, RevisionStatus, Suggestion
 from voxcart.model.backends.hypothesis import hypothesis_from_row
 from voxcart.model.cli import suggest_cmd as cli
 from voxcart.model.errors import ModelError
@@ -50,21 +51,10 @@ def shop(tmp_path: Path, media: Path) -> Iterator[Project]:
 
 def _bad_clip(project: Project, path: Path, uid: str, offset: float, duration: float) -> int:
     with project.session() as session:
-        recording = Recording(
-            source_path=str(path),
-            content_hash=uid.ljust(64, "0"),
-            format="WAV",
-            duration_s=offset + duration,
-            sample_rate=SR,
-            channels=1,
-            num_frames=round((offset + duration) * SR),
+        recording = add_recording(
+            session, path, content_hash=uid.ljust(64, "0"), duration_s=offset + duration
         )
-        session.add(recording)
-        session.flush()
-        clip = Clip(uid=uid, recording_id=recording.id, offset_s=offset, duration_s=duration)
-        session.add(clip)
-        session.flush()
-        return clip.id
+        return add_clip(session, recording, uid, offset_s=offset, duration_s=duration).id
 
 
 def _suggestion_counts(project: Project) -> dict[int, int]:
