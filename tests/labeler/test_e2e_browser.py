@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -212,13 +213,39 @@ HIDDEN = [("show", 0.3), ("me", 0.2), ("sony", 0.1), ("headphones", 0.3)]
 """A suggestion below the retype threshold (mean 0.225 < 0.4): the editor hides it."""
 
 
-def _login_and_annotate(page, base: str) -> None:
-    page.goto(base)
-    page.get_by_label("Username").fill("ann")
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Logged in as").wait_for()
-    page.get_by_role("link", name="Annotate").click()
+def _playwright() -> Any:
+    """Playwright's sync API, or a skip where Chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
+    return sync_api
+
+
+@contextlib.contextmanager
+def _editor_page(
+    sync_api: Any, project: Project, tmp_path: Path, username: str, link: str
+) -> Iterator[tuple[Any, Any]]:
+    """The app served for `project`, `username` logged in and on page `link`: (page, editor)."""
+    with (
+        _server(project, _free_port(), tmp_path / "server.log") as base,
+        sync_api.sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(base)
+            page.get_by_label("Username").fill(username)
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_text("Logged in as").wait_for()
+            page.get_by_role("link", name=link, exact=True).click()
+            yield page, page.frame_locator('iframe[title*="voxcart_editor"]')
+        finally:
+            browser.close()
 
 
 def _newest(project: Project, clip_id: int, timeout_s: float = 15.0) -> Revision:
@@ -235,130 +262,95 @@ def _newest(project: Project, clip_id: int, timeout_s: float = 15.0) -> Revision
 
 
 def test_retype_mode_hides_reveals_and_records_what_was_seen(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
+    sync_api = _playwright()
     project, first = _demo(tmp_path / "demo", HIDDEN)
     try:
-        with (
-            _server(project, _free_port(), tmp_path / "server.log") as base,
-            sync_api.sync_playwright() as pw,
-        ):
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.set_default_timeout(30_000)
-                _login_and_annotate(page, base)
-                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
-                box = editor.locator("#edit")
-                # Hidden: an empty box, no coloured words, a note that says why and how to see it.
-                sync_api.expect(editor.locator("#retype")).to_contain_text("Alt+V")
-                sync_api.expect(box).to_have_value("")
-                sync_api.expect(editor.locator("#strip span")).to_have_count(0)
-                box.click()
-                box.press("Alt+a")  # accepting a hidden suggestion is refused
-                sync_api.expect(editor.locator("#state")).to_contain_text("hidden")
-                box.press("Alt+v")
-                sync_api.expect(box).to_have_value("show me sony headphones")
-                sync_api.expect(editor.locator("#strip span")).to_have_count(4)
-                first_uid = editor.locator("#clip").inner_text()
-                box.press("Alt+a")
-                assert _newest(project, first).status is RevisionStatus.ACCEPTED
-                sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)
-                # The next clip: type exactly the hidden text without revealing it.
-                sync_api.expect(box).to_have_value("")
-                box.press_sequentially("show me sony headphones")
-                box.press("Control+Enter")
-                deadline = time.monotonic() + 15
-                typed = None
-                while time.monotonic() < deadline and typed is None:
-                    with project.session() as session:
-                        typed = session.scalar(
-                            select(Revision).where(
-                                Revision.clip_id != first,
-                                Revision.status == RevisionStatus.TYPED,
-                            )
+        with _editor_page(sync_api, project, tmp_path, "ann", "Annotate") as (_page, editor):
+            box = editor.locator("#edit")
+            # Hidden: an empty box, no coloured words, a note that says why and how to see it.
+            sync_api.expect(editor.locator("#retype")).to_contain_text("Alt+V")
+            sync_api.expect(box).to_have_value("")
+            sync_api.expect(editor.locator("#strip span")).to_have_count(0)
+            box.click()
+            box.press("Alt+a")  # accepting a hidden suggestion is refused
+            sync_api.expect(editor.locator("#state")).to_contain_text("hidden")
+            box.press("Alt+v")
+            sync_api.expect(box).to_have_value("show me sony headphones")
+            sync_api.expect(editor.locator("#strip span")).to_have_count(4)
+            first_uid = editor.locator("#clip").inner_text()
+            box.press("Alt+a")
+            assert _newest(project, first).status is RevisionStatus.ACCEPTED
+            sync_api.expect(editor.locator("#clip")).not_to_have_text(first_uid)
+            # The next clip: type exactly the hidden text without revealing it.
+            sync_api.expect(box).to_have_value("")
+            box.press_sequentially("show me sony headphones")
+            box.press("Control+Enter")
+            deadline = time.monotonic() + 15
+            typed = None
+            while time.monotonic() < deadline and typed is None:
+                with project.session() as session:
+                    typed = session.scalar(
+                        select(Revision).where(
+                            Revision.clip_id != first,
+                            Revision.status == RevisionStatus.TYPED,
                         )
-                    time.sleep(0.2)
-                assert typed is not None and typed.verbatim == "show me sony headphones"
-                assert typed.suggestion_id is not None
-            finally:
-                browser.close()
+                    )
+                time.sleep(0.2)
+            assert typed is not None and typed.verbatim == "show me sony headphones"
+            assert typed.suggestion_id is not None
     finally:
         project.close()
 
 
 def test_warnings_before_leaving_failed_submit_recovery_and_undo_by_key(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
+    sync_api = _playwright()
     project, first = _demo(tmp_path / "demo")
     typed = "buy 2 sony headphones"
     try:
-        with (
-            _server(project, _free_port(), tmp_path / "server.log") as base,
-            sync_api.sync_playwright() as pw,
-        ):
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.set_default_timeout(30_000)
-                _login_and_annotate(page, base)
-                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
-                box = editor.locator("#edit")
-                clip = editor.locator("#clip")
-                warnings = editor.locator("#warnings")
-                sync_api.expect(box).to_have_value("show me sony head phones")
-                first_uid = clip.inner_text()
-                # 1. A pause in typing checks the text: the warnings show before leaving.
-                box.click()
-                box.press("Control+a")
-                box.press_sequentially(typed)
-                sync_api.expect(warnings).to_contain_text("spoken form")
-                box.press("Control+Enter")  # held here: the way out is named, nothing saved
-                sync_api.expect(editor.locator("#state")).to_contain_text("Ctrl+Shift+Enter")
-                sync_api.expect(clip).to_have_text(first_uid)
-                with project.session() as session:
-                    assert session.scalar(select(Revision).where(Revision.clip_id == first)) is None
-                box.press("Control+Shift+Enter")  # submit anyway: saved, next clip at once
-                sync_api.expect(clip).not_to_have_text(first_uid)
-                assert _newest(project, first).verbatim == typed
-                sync_api.expect(warnings).to_be_hidden()
-                # 2. Submitted before the check came back: the editor moves on at once, the
-                # page holds the submit, and the clip can be reopened with its text.
-                second_uid = clip.inner_text()
-                box.fill("sony 4k tv")  # one input event, then submit before any check
-                box.press("Control+Enter")
-                sync_api.expect(clip).not_to_have_text(second_uid)
-                failure = editor.locator("#failure")
-                sync_api.expect(failure).to_contain_text(second_uid)
-                box.press("Alt+b")
-                sync_api.expect(clip).to_have_text(second_uid)
-                sync_api.expect(box).to_have_value("sony 4k tv")
-                sync_api.expect(warnings).to_contain_text("spoken form")
-                box.press("Control+Shift+Enter")
-                sync_api.expect(clip).not_to_have_text(second_uid)
-                # 3. Undo by key: the last saved clip comes back with what was typed.
-                box.press("Alt+z")
-                sync_api.expect(clip).to_have_text(second_uid)
-                sync_api.expect(box).to_have_value("sony 4k tv")
-            finally:
-                browser.close()
+        with _editor_page(sync_api, project, tmp_path, "ann", "Annotate") as (_page, editor):
+            box = editor.locator("#edit")
+            clip = editor.locator("#clip")
+            warnings = editor.locator("#warnings")
+            sync_api.expect(box).to_have_value("show me sony head phones")
+            first_uid = clip.inner_text()
+            # 1. A pause in typing checks the text: the warnings show before leaving.
+            box.click()
+            box.press("Control+a")
+            box.press_sequentially(typed)
+            sync_api.expect(warnings).to_contain_text("spoken form")
+            box.press("Control+Enter")  # held here: the way out is named, nothing saved
+            sync_api.expect(editor.locator("#state")).to_contain_text("Ctrl+Shift+Enter")
+            sync_api.expect(clip).to_have_text(first_uid)
+            with project.session() as session:
+                assert session.scalar(select(Revision).where(Revision.clip_id == first)) is None
+            box.press("Control+Shift+Enter")  # submit anyway: saved, next clip at once
+            sync_api.expect(clip).not_to_have_text(first_uid)
+            assert _newest(project, first).verbatim == typed
+            sync_api.expect(warnings).to_be_hidden()
+            # 2. Submitted before the check came back: the editor moves on at once, the
+            # page holds the submit, and the clip can be reopened with its text.
+            second_uid = clip.inner_text()
+            box.fill("sony 4k tv")  # one input event, then submit before any check
+            box.press("Control+Enter")
+            sync_api.expect(clip).not_to_have_text(second_uid)
+            failure = editor.locator("#failure")
+            sync_api.expect(failure).to_contain_text(second_uid)
+            box.press("Alt+b")
+            sync_api.expect(clip).to_have_text(second_uid)
+            sync_api.expect(box).to_have_value("sony 4k tv")
+            sync_api.expect(warnings).to_contain_text("spoken form")
+            box.press("Control+Shift+Enter")
+            sync_api.expect(clip).not_to_have_text(second_uid)
+            # 3. Undo by key: the last saved clip comes back with what was typed.
+            box.press("Alt+z")
+            sync_api.expect(clip).to_have_text(second_uid)
+            sync_api.expect(box).to_have_value("sony 4k tv")
     finally:
         project.close()
 
 
 def test_review_by_keyboard_approve_reject_and_edit(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=20_000)  # a loaded CI machine reruns slowly
+    sync_api = _playwright()
     project, _first = _demo(tmp_path / "demo")
     with project.session() as session:
         create_user(session, "rev", PASSWORD, role=Role.REVIEWER)
@@ -370,53 +362,35 @@ def test_review_by_keyboard_approve_reject_and_edit(tmp_path: Path) -> None:
                 user_id=annotator,
             )  # fmt: skip
     try:
-        with (
-            _server(project, _free_port(), tmp_path / "server.log") as base,
-            sync_api.sync_playwright() as pw,
-        ):
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.set_default_timeout(30_000)
-                page.goto(base)
-                page.get_by_label("Username").fill("rev")
-                page.get_by_role("textbox", name="Password").fill(PASSWORD)
-                page.get_by_role("button", name="Log in").click()
-                page.get_by_text("Logged in as").wait_for()
-                page.get_by_role("link", name="Review", exact=True).click()
-                editor = page.frame_locator('iframe[title*="voxcart_editor"]')
-                box, clip = editor.locator("#edit"), editor.locator("#clip")
-                sync_api.expect(box).to_have_value("show me sony headphones")
-                sync_api.expect(editor.locator("#btn-accept")).to_have_text("Approve (Alt+A)")
-                box.click()
-                uid = clip.inner_text()
-                box.press("Alt+a")  # approve
-                sync_api.expect(clip).not_to_have_text(uid)
-                uid = clip.inner_text()
-                box.press("Alt+s")  # reject: 2 = wrong words
-                sync_api.expect(editor.locator("#skip")).to_contain_text("wrong words")
-                box.press("2")
-                sync_api.expect(clip).not_to_have_text(uid)
-                box.press("Control+a")
-                box.press_sequentially("show me sony earbuds")
-                box.press("Control+Enter")  # changed text: saved as the reviewer's edit
-                deadline = time.monotonic() + 20
-                newest: list[Revision] = []
-                while time.monotonic() < deadline:
-                    newest = [_newest(project, c) for c in clips]
-                    if all(r.source.startswith("review:") for r in newest):
-                        break
-                    time.sleep(0.3)
-                assert [(r.source, r.status) for r in newest] == [
-                    ("review:approve", RevisionStatus.REVIEWED),
-                    ("review:reject", RevisionStatus.FLAGGED),
-                    ("review:edit", RevisionStatus.REVIEWED),
-                ]
-                assert newest[1].flags == ["rejected:wrong words"]
-                assert newest[2].verbatim == "show me sony earbuds"
-            finally:
-                browser.close()
+        with _editor_page(sync_api, project, tmp_path, "rev", "Review") as (_page, editor):
+            box, clip = editor.locator("#edit"), editor.locator("#clip")
+            sync_api.expect(box).to_have_value("show me sony headphones")
+            sync_api.expect(editor.locator("#btn-accept")).to_have_text("Approve (Alt+A)")
+            box.click()
+            uid = clip.inner_text()
+            box.press("Alt+a")  # approve
+            sync_api.expect(clip).not_to_have_text(uid)
+            uid = clip.inner_text()
+            box.press("Alt+s")  # reject: 2 = wrong words
+            sync_api.expect(editor.locator("#skip")).to_contain_text("wrong words")
+            box.press("2")
+            sync_api.expect(clip).not_to_have_text(uid)
+            box.press("Control+a")
+            box.press_sequentially("show me sony earbuds")
+            box.press("Control+Enter")  # changed text: saved as the reviewer's edit
+            deadline = time.monotonic() + 20
+            newest: list[Revision] = []
+            while time.monotonic() < deadline:
+                newest = [_newest(project, c) for c in clips]
+                if all(r.source.startswith("review:") for r in newest):
+                    break
+                time.sleep(0.3)
+            assert [(r.source, r.status) for r in newest] == [
+                ("review:approve", RevisionStatus.REVIEWED),
+                ("review:reject", RevisionStatus.FLAGGED),
+                ("review:edit", RevisionStatus.REVIEWED),
+            ]
+            assert newest[1].flags == ["rejected:wrong words"]
+            assert newest[2].verbatim == "show me sony earbuds"
     finally:
         project.close()
