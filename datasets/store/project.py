@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +21,31 @@ from voxcart.datasets.store.config import CONFIG_NAME, ProjectConfig, load_confi
 
 DB_NAME = "voxcart.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PRIVATE_FILE_MODE = 0o600
+"""The database holds password hashes and session digests: only its owner may read it."""
+_SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _json_dumps(value: Any) -> str:
+    # NaN and Infinity are not JSON: PostgreSQL refuses them, so SQLite must refuse them too.
+    return json.dumps(value, allow_nan=False)
+
+
+def make_private(db_file: Path) -> None:
+    """Create `db_file` owner-only if it is missing, and take group/other access away from it
+    and its WAL/SHM/journal files if they have any (SQLite gives the side files the database
+    file's mode when it creates them)."""
+    if not db_file.exists():
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(db_file, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for suffix in _SQLITE_SIDE_FILES:
+        path = db_file.with_name(db_file.name + suffix)
+        try:
+            mode = path.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                path.chmod(stat.S_IMODE(mode) & ~(stat.S_IRWXG | stat.S_IRWXO))
+        except OSError:
+            continue  # missing, or owned by someone else: nothing this process may change
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -40,7 +68,7 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ProjectError(f"database URL {url!r} is not valid: {exc}") from exc
-    kwargs: dict[str, Any] = {"future": True}
+    kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_dumps}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
@@ -61,6 +89,8 @@ def make_engine(url: str) -> Engine:
             "for PostgreSQL run `pip install 'voxcart[postgres]'`"
         ) from exc
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            make_private(Path(parsed.database))
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
