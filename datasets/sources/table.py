@@ -74,14 +74,24 @@ class _Lines:
         self._pending[:0] = entries
 
 
-def _quote_problem(lines: _Lines) -> str | None:
-    """Why the row just read swallowed following lines (an unclosed quote), or None."""
-    if len(lines.taken) < 2:
+def _multiline(row: list[str], lines: _Lines, delimiter: str) -> tuple[str, bool] | None:
+    """Why a row with a cell running over several lines is refused, and whether the lines it
+    took must be parsed again (an unclosed quote swallowed rows), or None for a normal row."""
+    spanning = [cell for cell in row if "\n" in cell or "\r" in cell]
+    if not spanning:
         return None
     first, last = lines.taken[0][0], lines.taken[-1][0]
+    tail = "".join(cell.split("\n", 1)[-1] for cell in spanning)
+    if delimiter in tail or last == first:
+        return (
+            f"unclosed quote: a quoted cell opened on line {first} runs to line {last}; close "
+            "the quote (the lines after it were read again as rows)",
+            True,
+        )
     return (
-        f"unclosed quote: a quoted cell opened on line {first} runs to line {last}; "
-        "close the quote (the lines after it were read again as rows)"
+        f"a quoted cell spans lines {first}..{last}; transcripts and labels are one line, "
+        "join the lines",
+        False,
     )
 
 
@@ -136,10 +146,11 @@ def iter_delimited(
             return
         number = lines.taken[0][0] if lines.taken else reader.line_num
         where = f"{path.name}:{number}"
-        problem = _quote_problem(lines)
-        if problem is not None:
-            lines.push_back(lines.taken[1:])
-            yield Rejection(where, problem, "bad_row")
+        multiline = _multiline(row, lines, delimiter)
+        if multiline is not None:
+            if multiline[1]:
+                lines.push_back(lines.taken[1:])
+            yield Rejection(where, multiline[0], "bad_row")
             continue
         if not any(cell.strip() for cell in row):
             continue
