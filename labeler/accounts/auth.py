@@ -171,6 +171,11 @@ def authenticate(session: Session, username: str, password: str) -> UserView:
     return _view(user)
 
 
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether `password` matches an argon2 hash (False for a malformed hash)."""
+    return _verify(stored_hash, password)
+
+
 def _verify(stored_hash: str, password: str) -> bool:
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:
         return False

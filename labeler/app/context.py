@@ -18,7 +18,7 @@ from voxcart.datasets.errors import VoxcartError
 from voxcart.datasets.store.config import CONFIG_NAME
 from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.schema import Role
-from voxcart.labeler.accounts import auth, login_sessions, throttle
+from voxcart.labeler.accounts import auth, demo_users, login_sessions, throttle
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
 from voxcart.labeler.services.diff import render_html, word_diff
 
@@ -156,11 +156,17 @@ def current_user() -> auth.UserView | None:
             user = auth.get_user(session, user_id) if user_id is not None else None
         except AccountError:
             user = None
+        problem = demo_users.demo_login_problem(session, user.id) if user is not None else None
+        if problem is not None:
+            login_sessions.end(session, token)
+            user = None
     if user is None or not user.active:
         had_session = USER_KEY in st.session_state
         _forget_login()
         if had_session:
-            st.session_state[ENDED_KEY] = True
+            st.session_state[ENDED_KEY] = (
+                f"Your session has ended: {problem}" if problem else SESSION_ENDED
+            )
         return None
     st.session_state[USER_KEY] = user.id
     st.session_state[TOKEN_KEY] = token
@@ -196,11 +202,16 @@ def login(username: str, password: str) -> auth.UserView:
     Raises:
         InvalidCredentialsError: unknown user, wrong password or deactivated account.
         LoginThrottledError: too many wrong passwords for this account or from this client.
+        PermissionDeniedError: a demo account with its public password, in a demo project
+            that now holds real audio.
     """
     with get_project().session() as session:
         user = throttle.authenticate(
             session, _login_throttle(), username, password, _client_address()
         )
+        problem = demo_users.demo_login_problem(session, user.id)
+        if problem is not None:
+            raise PermissionDeniedError(problem)
         token = login_sessions.start(session, user.id)
     st.session_state.pop(ENDED_KEY, None)
     st.session_state[USER_KEY] = user.id
@@ -221,8 +232,9 @@ def logout() -> None:
 def render_login_form() -> None:
     """The login form; on success the script reruns as the logged-in user."""
     st.title("voxcart: log in")
-    if st.session_state.get(ENDED_KEY):
-        st.warning(SESSION_ENDED)
+    ended = st.session_state.get(ENDED_KEY)
+    if isinstance(ended, str):
+        st.warning(ended)
     with st.form("voxcart_login"):
         username = st.text_input("Username", key="voxcart_login_username")
         password = st.text_input("Password", type="password", key="voxcart_login_password")
@@ -230,7 +242,11 @@ def render_login_form() -> None:
     if submitted:
         try:
             login(username, password)
-        except (InvalidCredentialsError, throttle.LoginThrottledError) as exc:
+        except (
+            InvalidCredentialsError,
+            PermissionDeniedError,
+            throttle.LoginThrottledError,
+        ) as exc:
             st.error(str(exc))
             return
         st.rerun()

@@ -204,3 +204,30 @@ def test_wrong_passwords_are_throttled_in_the_app(env):
     at = _login(at, "lead", PASSWORDS[Role.LEAD])  # right password, but too soon
     assert "try again in" in texts(at)
     assert "voxcart_user_id" not in at.session_state
+
+
+def test_open_demo_session_ends_when_real_audio_arrives(project, monkeypatch, tmp_path):
+    from sqlalchemy import update
+
+    from tests.conftest import write_audio
+    from tests.labeler.helpers import make_clips
+    from voxcart.datasets.ingest.engine import import_source
+    from voxcart.datasets.store.schema import Clip, ClipReference
+    from voxcart.labeler.accounts.demo_users import ensure_demo_users
+
+    monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
+    monkeypatch.delenv("VOXCART_DB", raising=False)
+    context._login_throttle.clear()
+    (clip,) = make_clips(project, 1)
+    with project.session() as session:
+        session.execute(update(Clip).values(origin="demo"))
+        session.add(ClipReference(clip_id=clip, text="sony tv", source="demo-tts"))
+    ensure_demo_users(project)
+    at = _login(app().run(), "annotator", "voxcart-annotator")
+    assert "Logged in as" in texts(at)
+    import_source(project, write_audio(tmp_path / "real.wav", seconds=0.5))
+    at.run()
+    assert "voxcart_user_id" not in at.session_state
+    assert "public password" in texts(at)
+    at = _login(app().run(), "annotator", "voxcart-annotator")
+    assert "public password" in texts(at) and "voxcart_user_id" not in at.session_state
