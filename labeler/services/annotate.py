@@ -24,9 +24,8 @@ from voxcart.datasets.store.queue import (
     DEFAULT_LEASE_S,
     SECOND_PASS_KIND,
     LeasedTask,
-    best_priority,
     current_leases,
-    lease_next,
+    lease_best,
     task_is_open,
 )
 from voxcart.datasets.store.queue import resolve_now as _resolve_now
@@ -289,23 +288,11 @@ def lease_for(
     tie the second pass goes first, so that a chosen clip reaches review promptly (it waits
     for its second pass). Second-pass tasks of clips the user wrote are never offered.
     """
-    held = [
-        *current_leases(project, user_id, KIND, now=now),
-        *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
-    ]
+    held = current_leases(project, user_id, (KIND, SECOND_PASS_KIND), now=now)
     if held:
         return min(held, key=lambda t: (-t.priority, t.task_id))
-    kinds = [KIND, SECOND_PASS_KIND]
-    second = best_priority(project, user_id, SECOND_PASS_KIND, now=now)
-    if second is not None:
-        first = best_priority(project, user_id, KIND, now=now)
-        if first is None or second >= first:
-            kinds.reverse()
-    for kind in kinds:
-        task = lease_next(project, user_id, kind, config.lease_s, now=now)
-        if task is not None:
-            return task
-    return None
+    # One statement picks and claims the best task of both queues (see queue.lease_best).
+    return lease_best(project, user_id, (KIND, SECOND_PASS_KIND), config.lease_s, now=now)
 
 
 def next_item(
