@@ -146,7 +146,9 @@ def make_engine(url: str) -> Engine:
             "check_same_thread": False,
         }
     else:
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping: it costs a round trip per transaction (three per annotator cycle). A
+        # connection the server dropped fails once and the pool is invalidated and refilled.
+        kwargs["pool_recycle"] = 1800
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as exc:

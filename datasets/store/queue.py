@@ -33,6 +33,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     literal,
     or_,
     select,
@@ -275,19 +276,38 @@ def _best_of(kinds: Sequence[str]) -> Any:
     )
 
 
+def _held_by_user(kinds: Sequence[str]) -> Any:
+    """The best unexpired task of `kinds` that the user already holds (a scalar subquery)."""
+    return (
+        select(Task.id)
+        .where(
+            Task.kind.in_(kinds),
+            Task.state == TaskState.LEASED,
+            Task.leased_by == bindparam("user_id"),
+            Task.lease_expires_at >= bindparam("now"),
+        )
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 @lru_cache(maxsize=32)
-def _lease_statement(kinds: tuple[str, ...]) -> Any:
-    # Built once per set of kinds; the values travel as bound parameters.
+def _lease_statement(kinds: tuple[str, ...], resume: bool) -> Any:
+    # Built once per set of kinds; the values travel as bound parameters. With `resume`, a
+    # task the user holds is taken first (its lease renewed), in the same statement.
     now: Any = bindparam("now")
+    user: Any = bindparam("user_id")
+    target = func.coalesce(_held_by_user(kinds), _best_of(kinds)) if resume else _best_of(kinds)
+    open_to_user = [
+        Task.state == TaskState.PENDING,
+        and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
+    ]
+    if resume:
+        open_to_user.append(and_(Task.state == TaskState.LEASED, Task.leased_by == user))
     return (
         update(Task)
-        .where(
-            Task.id == _best_of(kinds),
-            or_(
-                Task.state == TaskState.PENDING,
-                and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
-            ),
-        )
+        .where(Task.id == target, or_(*open_to_user))
         .values(
             state=TaskState.LEASED,
             leased_by=bindparam("user_id"),
@@ -304,8 +324,14 @@ def lease_best(
     kinds: Sequence[str] = ("annotate",),
     lease_s: float = DEFAULT_LEASE_S,
     now: datetime | None = None,
+    *,
+    resume: bool = False,
 ) -> LeasedTask | None:
     """Reserve the highest-priority available task among `kinds` for `user_id`.
+
+    With `resume`, a task of `kinds` the user still holds (an unexpired lease) is returned
+    instead, its lease renewed, by the same statement (a page reload must not lease a second
+    clip).
 
     Available means pending, or leased with an expired lease (an abandoned task returns to
     the queue this way); a :data:`SECOND_PASS_KIND` task is not available to a user who
@@ -322,7 +348,7 @@ def lease_best(
     if not chosen:
         raise QueueError("kinds is empty; name at least one queue")
     duration = timedelta(seconds=_check_lease_s(lease_s))
-    statement = _lease_statement(chosen)
+    statement = _lease_statement(chosen, resume)
     for _ in range(_MAX_ROUNDS):
         at = resolve_now(now)
         until = at + duration
@@ -417,21 +443,25 @@ def current_leases(
     """
     kinds = tuple(_check_kind(k) for k in ([kind] if isinstance(kind, str) else kind))
     at = resolve_now(now)
-    # Core, not the ORM: this runs before every clip an annotator gets.
     with project.engine.connect() as conn:
-        rows = conn.execute(_held_statement(), {"kinds": kinds, "user_id": user_id, "now": at})
-        return [
-            LeasedTask(
-                int(r.id),
-                int(r.clip_id),
-                str(r.kind),
-                float(r.priority),
-                r.round_id,
-                user_id,
-                _aware(r.lease_expires_at or at),
-            )
-            for r in rows
-        ]
+        return _held(conn, kinds, user_id, at)
+
+
+def _held(conn: Connection, kinds: Sequence[str], user_id: int, at: datetime) -> list[LeasedTask]:
+    # Core, not the ORM: this runs before every clip an annotator gets.
+    rows = conn.execute(_held_statement(), {"kinds": list(kinds), "user_id": user_id, "now": at})
+    return [
+        LeasedTask(
+            int(r.id),
+            int(r.clip_id),
+            str(r.kind),
+            float(r.priority),
+            r.round_id,
+            user_id,
+            _aware(r.lease_expires_at or at),
+        )
+        for r in rows
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,6 @@ from voxcart.datasets.store.queue import (
     DEFAULT_LEASE_S,
     SECOND_PASS_KIND,
     LeasedTask,
-    current_leases,
     lease_best,
     task_is_open,
 )
@@ -288,11 +287,11 @@ def lease_for(
     tie the second pass goes first, so that a chosen clip reaches review promptly (it waits
     for its second pass). Second-pass tasks of clips the user wrote are never offered.
     """
-    held = current_leases(project, user_id, (KIND, SECOND_PASS_KIND), now=now)
-    if held:
-        return min(held, key=lambda t: (-t.priority, t.task_id))
-    # One statement picks and claims the best task of both queues (see queue.lease_best).
-    return lease_best(project, user_id, (KIND, SECOND_PASS_KIND), config.lease_s, now=now)
+    # One transaction: resume a held task, else one statement picks and claims the best task
+    # of both queues (see queue.lease_best).
+    return lease_best(
+        project, user_id, (KIND, SECOND_PASS_KIND), config.lease_s, now=now, resume=True
+    )
 
 
 def next_item(
