@@ -7,6 +7,7 @@ formula are escaped with a leading apostrophe, reversibly (see :func:`csv_safe_c
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -134,12 +135,16 @@ class StagedDirectory:
     Use as a context manager: write into :attr:`path`, call :meth:`publish` when complete.
     Leaving the block without publishing (an error, a crash caught by Python, Ctrl-C) removes
     the temporary directory, so no half-written export is ever visible under the final name.
+    A process killed outright (kill -9, power loss) leaves its ``.NAME.*.partial`` folder; the
+    next staging in the same parent folder removes such leftovers. A live staging holds an
+    exclusive lock on its folder, so a concurrent one is never mistaken for a leftover.
     """
 
     def __init__(self, final: Path) -> None:
         self.final = final
         self.path: Path = final  # replaced in __enter__
         self._published = False
+        self._lock_fd: int | None = None
 
     @property
     def published(self) -> bool:
@@ -149,11 +154,14 @@ class StagedDirectory:
     def __enter__(self) -> StagedDirectory:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self._check_free()
+        remove_stale_partials(self.final.parent)
         self.path = Path(
             tempfile.mkdtemp(
                 prefix=f".{self.final.name}.", suffix=".partial", dir=self.final.parent
             )
         )
+        self._lock_fd = os.open(self.path, os.O_RDONLY)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         return self
 
     def _check_free(self) -> None:
@@ -189,6 +197,38 @@ class StagedDirectory:
     ) -> None:
         if not self._published:
             shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the ``.*.partial`` staging folders in `folder` that no live process holds.
+
+    Returns:
+        The folders removed.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(".")]
+    except OSError:
+        return removed
+    for path in candidates:
+        if not path.name.endswith(".partial") or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a running export holds it
+        finally:
+            os.close(fd)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -8,6 +8,7 @@ leaves no file) and the first few in memory for the summary.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,12 +49,18 @@ class FailureLog(Generic[T]):
         self.count += 1
         if len(self.kept) < self._keep:
             self.kept.append(failure)
+        self.write(failure)
+
+    def write(self, item: T) -> None:
+        """Write one line to the report without counting it as a failure (a change, a note)."""
         if self._handle is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # Owner-only: a report names the corpus's files and quotes its transcripts.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
             self.path = self.folder / f"{self.name}-{stamp}.jsonl"
-            self._handle = self.path.open("x", encoding="utf-8")
-        self._handle.write(json.dumps(dict(self._to_record(failure)), ensure_ascii=False) + "\n")
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._handle.write(json.dumps(dict(self._to_record(item)), ensure_ascii=False) + "\n")
         self._handle.flush()
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from voxcart.datasets.atomic import csv_unescape_cell
 from voxcart.datasets.errors import CatalogError
+from voxcart.datasets.text.clean import clean_text
 from voxcart.datasets.text.normalize import normalize
 
 CORE_FIELDS = ("title", "brand", "category", "price", "sku")
@@ -106,8 +107,21 @@ def _key(name: object) -> str:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    # PostgreSQL text cannot hold NUL; everything else is kept exactly.
-    return str(value).replace("\x00", "").strip()
+    # PostgreSQL text cannot hold NUL, and control characters (ESC, BEL) or line breaks would
+    # reach the LM corpus and exports; everything else is kept exactly.
+    return clean_text(str(value)).text.strip()
+
+
+def _finite(value: Any, name: str) -> None:
+    """Refuse NaN/Infinity anywhere in a JSON value: it cannot be stored as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} is {value!r}; JSON cannot hold NaN or Infinity")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _finite(inner, f"{name}.{key}")
+    elif isinstance(value, list):
+        for inner in value:
+            _finite(inner, name)
 
 
 def _price(value: object) -> float | None:
@@ -160,6 +174,7 @@ def _record(line: int, row: Mapping[str, Any]) -> ProductRecord:
         if key in CORE_FIELDS or key == "attributes" or value is None or value == "":
             continue
         attributes[key] = _text(value) if isinstance(value, str) else value
+    _finite(attributes, "attributes")
     return ProductRecord(line, sku, title, brand, category, _price(row.get("price")), attributes)
 
 
@@ -205,6 +220,9 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, f"not valid JSON: {exc.msg} (column {exc.colno})"
+            continue
+        except RecursionError:
+            yield number, "JSON nested too deeply; a product is one flat object"
             continue
         if not isinstance(value, dict):
             yield number, f"a JSON {type(value).__name__}, not an object with a `title` key"

@@ -14,13 +14,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from voxcart.datasets.errors import AudioError, ManifestError, VoxcartError
 from voxcart.datasets.failure_log import FailureLog
-from voxcart.datasets.ingest.store import ClipDefaults, ReadyItem, store_batch
-from voxcart.datasets.ingest.validate import AudioScan, check_size, check_span, scan_file
+from voxcart.datasets.ingest.store import ClipDefaults, ReadyItem, item_label, store_batch
+from voxcart.datasets.ingest.validate import (
+    AudioRejectedError,
+    AudioScan,
+    check_size,
+    check_span,
+    scan_file,
+)
 from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
 from voxcart.datasets.sources.detect import FORMATS, count_items, iter_source
+from voxcart.datasets.sources.paths import stat_problem
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.text.clean import printable_name
 
 __all__ = [
     "BATCH_SIZE",
@@ -56,7 +66,12 @@ class ImportReport:
     reasons: tuple[tuple[str, int], ...] = ()
     """(code, count) for every rejection, most frequent first."""
     report_path: Path | None = None
-    """JSONL file listing every rejection (None when nothing was rejected)."""
+    """JSONL file listing every rejection and change (None when there was neither)."""
+    changed: int = 0
+    """Items imported with a change the report describes (cleaned text, renamed id, a
+    transcript not stored because the clip already had another, a flag)."""
+    changes: tuple[Rejection, ...] = ()
+    """The first MAX_KEPT_REJECTIONS changes (same shape as rejections)."""
 
     def summary(self, top: int = 5) -> str:
         """A few lines for people: counts, the most common reasons, the report file."""
@@ -73,6 +88,12 @@ class ImportReport:
                 lines.append(f"  - {rejection.path}: {rejection.reason}")
             if self.rejected > top:
                 lines.append(f"  ... {self.rejected - top} more")
+        if self.changed:
+            lines.append(f"{self.changed} item(s) imported with a change:")
+            for change in self.changes[:top]:
+                lines.append(f"  - {change.path}: [{change.code}] {change.reason}")
+            if self.changed > top:
+                lines.append(f"  ... {self.changed - top} more")
         if self.report_path is not None:
             lines.append(f"all rejections: {self.report_path}")
         return "\n".join(lines)
@@ -89,11 +110,25 @@ class _RejectionLog(FailureLog[Rejection]):
             MAX_KEPT_REJECTIONS,
         )
         self.codes: Counter[str] = Counter()
+        self.changes: list[Rejection] = []
+        self.changed = 0
 
     def add(self, failure: Rejection) -> None:
         """Log one rejection."""
         self.codes[failure.code] += 1
         super().add(failure)
+
+    def change(self, change: Rejection) -> None:
+        """Record an item imported with a change (codes listed in CHANGE_CODES)."""
+        self.changed += 1
+        if len(self.changes) < MAX_KEPT_REJECTIONS:
+            self.changes.append(change)
+        self.write(change)
+
+    @property
+    def total(self) -> int:
+        """Rejections so far."""
+        return sum(self.codes.values())
 
 
 @dataclass
@@ -114,37 +149,68 @@ class _Engine:
     def prepare(self, item: ImportItem) -> ReadyItem | Rejection:
         """Validate one item: the file exists, fits, decodes, and its span passes the checks."""
         path = item.path
-        try:
-            stat = path.stat()
-        except OSError:
-            return Rejection(str(path), "file not found", "missing")
-        if not path.is_file():
-            return Rejection(str(path), "not a regular file", "missing")
+        name = printable_name(path)
+        missing = stat_problem(path)
+        if missing is not None:
+            return Rejection(name, missing[1].removeprefix(f"{name}: "), missing[0])
+        if name != str(path):
+            return Rejection(name, "file name is not valid UTF-8; rename it to UTF-8", "bad_name")
+        stat = path.stat()
         problem = check_size(path, self.project.config.validation)
         if problem is not None:
-            return Rejection(str(path), problem.reason, problem.code)
+            return Rejection(name, problem.reason, problem.code)
         key = (str(path), stat.st_mtime_ns, stat.st_size)
         scan = self._scans.get(key)
         if scan is None:
             try:
                 scan = scan_file(path)
+            except AudioRejectedError as exc:
+                return Rejection(name, str(exc), exc.code)
             except AudioError as exc:
-                return Rejection(str(path), str(exc).removeprefix(f"{path}: "), "unreadable")
+                return Rejection(name, str(exc).removeprefix(f"{path}: "), "unreadable")
             self._scans[key] = scan
             if len(self._scans) > _SCAN_CACHE:
                 self._scans.popitem(last=False)
         span = check_span(scan, item.offset_s, item.duration_s, self.project.config.validation)
         if span.problem is not None:
-            where = f"{path} @ {span.offset_s:.3f}s" if not span.whole_file else str(path)
+            where = f"{name} @ {span.offset_s:.3f}s" if not span.whole_file else name
             return Rejection(where, span.problem.reason, span.problem.code)
         return ReadyItem(item, scan, span)
 
     def commit(self, batch: list[ReadyItem]) -> None:
-        """Store one batch in one transaction."""
+        """Store one batch in one transaction; if the database refuses it, store item by item
+        so that one bad item is rejected and its neighbours are still stored."""
+        try:
+            self._store(batch)
+        except (SQLAlchemyError, ValueError) as exc:
+            if len(batch) == 1:
+                ready = batch[0]
+                detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+                reason = f"the database refused it ({detail})"
+                self.log.add(Rejection(item_label(ready.item), reason, "store_failed"))
+                return
+            for ready in batch:
+                self.commit([ready])
+
+    def _store(self, batch: list[ReadyItem]) -> None:
         result = store_batch(self.project, batch, self.defaults)
         self.counts.imported += result.imported
         self.counts.duplicates += result.duplicates
         self.counts.transcribed += result.transcribed
+        for ready in batch:
+            for notice in ready.item.notices:
+                self.log.change(Rejection(item_label(ready.item), notice, "cleaned"))
+            for tag in ready.span.tags:
+                self.log.change(Rejection(item_label(ready.item), _FLAGS.get(tag, tag), "flagged"))
+        for path, code, reason in result.changes:
+            self.log.change(Rejection(path, reason, code))
+
+
+_FLAGS = {
+    "silent_mix": "flagged silent_mix: its channels cancel out, the mono mix is silent; "
+    "check the wiring or keep one channel",
+    "clipped": "flagged clipped: many samples at full scale",
+}
 
 
 def import_items(
@@ -222,6 +288,8 @@ def import_items(
         rejections=tuple(log.kept),
         reasons=tuple(log.codes.most_common()),
         report_path=log.path,
+        changed=log.changed,
+        changes=tuple(log.changes),
     )
 
 

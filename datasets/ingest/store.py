@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.ingest.validate import AudioScan, SpanCheck
 from voxcart.datasets.sources.common import ImportItem
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.revisions import build_revision
+from voxcart.datasets.store.revisions import build_revision, current_transcripts
 from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus
+from voxcart.datasets.text.clean import printable_name
 
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _UID_LIMIT = 150
@@ -35,6 +36,8 @@ class BatchResult:
     imported: int
     duplicates: int
     transcribed: int
+    changes: tuple[tuple[str, str, str], ...] = ()
+    """(item label, code, reason) for every id renamed and every transcript not stored."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,13 @@ def base_uid(ready: ReadyItem) -> str:
 
 def _short(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else None
+
+
+def item_label(item: ImportItem) -> str:
+    """How the import report names an item: its manifest line when it has one, else its file."""
+    manifest = item.lineage.get("manifest")
+    name = printable_name(item.path)
+    return f"{manifest} ({name})" if isinstance(manifest, str) else name
 
 
 def recording_row(scan: AudioScan, import_source: str) -> Recording:
@@ -108,12 +118,18 @@ def _clip(ready: ReadyItem, uid: str, recording_id: int, defaults: ClipDefaults)
     )
 
 
-def _free_uids(session: Session, batch: Sequence[ReadyItem]) -> list[str]:
-    """A unique uid per item: its base uid, or base-2, base-3... when that is taken."""
+def _free_uids(
+    session: Session, batch: Sequence[ReadyItem], changes: list[tuple[str, str, str]]
+) -> list[str]:
+    """A unique uid per item: its base uid, or base-2, base-3... when that is taken.
+
+    A manifest id that is stored differently (characters replaced, or a suffix because the
+    id is taken) is added to `changes`, so the report says which id became which.
+    """
     bases = [base_uid(ready) for ready in batch]
     taken = set(session.scalars(select(Clip.uid).where(Clip.uid.in_(set(bases)))))
     chosen: list[str] = []
-    for base in bases:
+    for ready, base in zip(batch, bases, strict=True):
         uid, number = base, 1
         while uid in taken:
             number += 1
@@ -122,7 +138,24 @@ def _free_uids(session: Session, batch: Sequence[ReadyItem]) -> list[str]:
                 taken.add(uid)
         taken.add(uid)
         chosen.append(uid)
+        given = ready.item.uid
+        if given and uid != given:
+            why = (
+                "ids keep only letters, digits, '.', '_' and '-'"
+                if number == 1
+                else "that id is already used by another clip"
+            )
+            changes.append(
+                (item_label(ready.item), "renamed", f"id {given!r} stored as {uid!r} ({why})")
+            )
     return chosen
+
+
+def _conflict(uid: str, stored: str, given: str) -> str:
+    return (
+        f"clip {uid!r} already has the transcript {stored[:80]!r}; this source's "
+        f"{given[:80]!r} was not stored (correct it in the labeler if the source is right)"
+    )
 
 
 def store_batch(
@@ -161,7 +194,8 @@ def store_batch(
             else:
                 pending.add(key)
                 fresh.append((ready, key))
-        uids = _free_uids(session, [ready for ready, _key in fresh])
+        changes: list[tuple[str, str, str]] = []
+        uids = _free_uids(session, [ready for ready, _key in fresh], changes)
         clips = [
             _clip(ready, uid, key[0], defaults)
             for (ready, key), uid in zip(fresh, uids, strict=True)
@@ -176,15 +210,24 @@ def store_batch(
                 if ready.item.transcript is not None:
                     texts[clip.id] = ready
             wanted = {spans[key] for ready, key in repeats if ready.item.transcript is not None}
-            labelled = set(
-                session.scalars(select(Revision.clip_id).where(Revision.clip_id.in_(wanted)))
-            )
+            stored = current_transcripts(session, wanted)
+            rows = session.execute(select(Clip.id, Clip.uid).where(Clip.id.in_(wanted)))
+            uid_of = {cid: uid for cid, uid in rows}
+            uid_of.update((clip.id, clip.uid) for clip in clips)
             for ready, key in repeats:
-                clip_id = spans[key]
-                if ready.item.transcript is not None and clip_id not in labelled:
-                    texts.setdefault(clip_id, ready)
+                clip_id, given = spans[key], ready.item.transcript
+                if given is None:
+                    continue
+                have = stored[clip_id].verbatim if clip_id in stored else None
+                if have is None and clip_id in texts:
+                    have = texts[clip_id].item.transcript
+                if have is None:
+                    texts[clip_id] = ready
+                elif have != given:
+                    reason = _conflict(uid_of[clip_id], have, given)
+                    changes.append((item_label(ready.item), "conflict", reason))
         session.add_all(_first_revision(clip_id, ready) for clip_id, ready in texts.items())
-    return BatchResult(len(fresh), len(repeats), len(texts))
+    return BatchResult(len(fresh), len(repeats), len(texts), tuple(changes))
 
 
 def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:

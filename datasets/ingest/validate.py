@@ -22,6 +22,20 @@ DURATION_TOLERANCE_S = 0.1
 """A manifest duration this close to the file's length means the whole file (rounding, MP3)."""
 _INT16_MAX = 32767
 _INT16_MIN = -32768
+MIN_SAMPLE_RATE = 4_000
+"""Lowest sample rate accepted (below it no speech band survives; 1 Hz is a broken header)."""
+MAX_SAMPLE_RATE = 384_000
+MAX_CHANNELS = 32
+GARBAGE_PEAK = 64.0
+"""A float file peaking over this (+36 dBFS) holds no audio: its header mislabels the data."""
+
+
+class AudioRejectedError(AudioError):
+    """A file decodes but is not usable audio (non-finite samples, absurd rate, garbage)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class AudioScan:
     clipped_fraction: float
     second_sumsq: tuple[float, ...]
     second_clipped: tuple[int, ...]
+    second_mix_sumsq: tuple[float, ...] = ()
+    """Energy of the channels' average per second (what mono loading hears); stereo only."""
 
     @property
     def stats(self) -> dict[str, float]:
@@ -85,9 +101,10 @@ def check_size(path: Path, config: ValidationConfig) -> Problem | None:
 
 
 def _dbfs(sumsq: float, count: float) -> float:
-    if count <= 0 or sumsq <= 0:
+    ratio = sumsq / count if count > 0 else 0.0
+    if not ratio > 0 or not math.isfinite(ratio):
         return -math.inf
-    return 10.0 * math.log10(sumsq / count)
+    return 10.0 * math.log10(ratio)
 
 
 def scan_file(path: Path | str) -> AudioScan:
@@ -102,10 +119,15 @@ def scan_file(path: Path | str) -> AudioScan:
             than its header declares (truncated).
     """
     info, handle = open_audio(path)
+    problem = _header_problem(info)
+    if problem is not None:
+        handle.close()
+        raise AudioRejectedError(problem.reason, problem.code)
     digest = hashlib.sha256(HASH_VERSION)
     digest.update(f"|{info.sample_rate}|{info.channels}|".encode())
     sumsq_per_second: list[float] = []
     clipped_per_second: list[int] = []
+    mix_per_second: list[float] = []
     frames = 0
     peak = 0.0
     with handle:
@@ -114,6 +136,10 @@ def scan_file(path: Path | str) -> AudioScan:
                 block = handle.read(info.sample_rate, dtype="float32", always_2d=True)
                 if not block.shape[0]:
                     break
+                _check_finite(info, block, frames)
+                if info.channels > 1:
+                    mix = block.mean(axis=1, dtype=np.float64)
+                    mix_per_second.append(float(np.square(mix).sum()))
                 quantized = np.clip(np.rint(block * 32768.0), _INT16_MIN, _INT16_MAX).astype("<i2")
                 digest.update(quantized.tobytes())
                 sumsq_per_second.append(float(np.square(block, dtype=np.float64).sum()))
@@ -138,6 +164,12 @@ def scan_file(path: Path | str) -> AudioScan:
     samples = frames * info.channels
     total_sumsq = math.fsum(sumsq_per_second)
     total_clipped = sum(clipped_per_second)
+    if info.subtype in ("FLOAT", "DOUBLE") and peak > GARBAGE_PEAK:
+        raise AudioRejectedError(
+            f"garbage: {info.subtype} samples reach {peak:.3g} (full scale is 1.0); the header "
+            "does not describe the data, re-encode the file from its source",
+            "garbage",
+        )
     return AudioScan(
         info=info,
         content_hash=digest.hexdigest(),
@@ -146,11 +178,43 @@ def scan_file(path: Path | str) -> AudioScan:
         clipped_fraction=total_clipped / samples if samples else 0.0,
         second_sumsq=tuple(sumsq_per_second),
         second_clipped=tuple(clipped_per_second),
+        second_mix_sumsq=tuple(mix_per_second),
     )
 
 
-def _span_levels(scan: AudioScan, offset_s: float, duration_s: float) -> tuple[float, float]:
-    """RMS dBFS and clipped fraction of a span, from the per-second profile.
+def _header_problem(info: AudioInfo) -> Problem | None:
+    """Rates and channel counts no recording has: a corrupt or hand-crafted header."""
+    if not MIN_SAMPLE_RATE <= info.sample_rate <= MAX_SAMPLE_RATE:
+        return Problem(
+            "bad_rate",
+            f"sample rate {info.sample_rate} Hz is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} "
+            "Hz; the header is corrupt or the file is not speech audio",
+        )
+    if info.channels > MAX_CHANNELS:
+        return Problem(
+            "bad_rate",
+            f"{info.channels} channels is over the {MAX_CHANNELS} allowed; the header is corrupt",
+        )
+    return None
+
+
+def _check_finite(info: AudioInfo, block: np.ndarray, start_frame: int) -> None:
+    """Raise AudioRejectedError at the first NaN or infinite sample (float files only hold them)."""
+    finite = np.isfinite(block)
+    if finite.all():
+        return
+    bad_rows = np.flatnonzero(~finite.all(axis=1))
+    kinds = sorted({"NaN" if np.isnan(v) else "Inf" for v in block[~finite][:1000]})
+    at = (start_frame + int(bad_rows[0])) / info.sample_rate
+    raise AudioRejectedError(
+        f"non-finite samples ({'/'.join(kinds)}) from {at:.3f} s; the file is corrupt or was "
+        "written from a failed computation, re-create it",
+        "non_finite",
+    )
+
+
+def _span_levels(scan: AudioScan, offset_s: float, duration_s: float) -> tuple[float, float, float]:
+    """RMS dBFS, clipped fraction and mono-mix RMS dBFS of a span, from the per-second profile.
 
     Edge seconds are weighted by their overlap with the span, which assumes energy is spread
     evenly within a second: exact for whole seconds, close enough for threshold checks.
@@ -158,14 +222,20 @@ def _span_levels(scan: AudioScan, offset_s: float, duration_s: float) -> tuple[f
     end = offset_s + duration_s
     sumsq = 0.0
     clipped = 0.0
+    mix = 0.0
+    has_mix = bool(scan.second_mix_sumsq)
     for index in range(int(offset_s), min(math.ceil(end), len(scan.second_sumsq))):
         overlap = min(end, index + 1) - max(offset_s, index)
         if overlap <= 0:
             continue
         sumsq += scan.second_sumsq[index] * overlap
         clipped += scan.second_clipped[index] * overlap
-    samples = duration_s * scan.info.sample_rate * scan.info.channels
-    return _dbfs(sumsq, samples), (clipped / samples if samples else 0.0)
+        if has_mix:
+            mix += scan.second_mix_sumsq[index] * overlap
+    frames = duration_s * scan.info.sample_rate
+    samples = frames * scan.info.channels
+    rms = _dbfs(sumsq, samples)
+    return rms, (clipped / samples if samples else 0.0), (_dbfs(mix, frames) if has_mix else rms)
 
 
 def check_span(
@@ -195,13 +265,19 @@ def check_span(
                 f"span {offset:.3f}+{duration:.3f} s ends past the file's end ({total:.3f} s); "
                 "fix the offset/duration in the manifest",
             )
+    if problem is None and not whole and offset >= total:
+        problem = Problem(
+            "out_of_range", f"offset {offset:.3f} s is past the file's end ({total:.3f} s)"
+        )
+    rms, clipped, mix = _span_levels(scan, offset, max(duration, 0.0))
     if whole:
         rms, clipped = scan.rms_dbfs, scan.clipped_fraction
-    else:
-        rms, clipped = _span_levels(scan, offset, max(duration, 0.0))
     tags: tuple[str, ...] = ()
     if problem is None:
         problem = _level_problem(duration, rms, config)
+    if problem is None and mix < config.silence_dbfs:
+        # Channels that cancel out (one inverted) sound silent once mixed to mono.
+        tags = ("silent_mix",)
     if problem is None and clipped > config.clipping_fraction:
         if config.reject_clipped:
             problem = Problem(
@@ -210,7 +286,7 @@ def check_span(
                 f"{config.clipping_fraction}",
             )
         else:
-            tags = ("clipped",)
+            tags = (*tags, "clipped")
     return SpanCheck(offset, duration, whole, rms, clipped, tags, problem)
 
 

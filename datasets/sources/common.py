@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
-from voxcart.datasets.sources.paths import resolve_safe
+from voxcart.datasets.sources.paths import resolve_safe, stat_problem
+from voxcart.datasets.text.clean import clean_text, label_problem, printable_name
 
 PATH_COLUMNS = ("audio_filepath", "path", "audio", "file", "file_name", "filename", "audio_path")
 TEXT_COLUMNS = ("transcript", "transcription", "text", "sentence", "normalized_text")
@@ -20,6 +21,10 @@ LOCALE_COLUMNS = ("locale", "lang", "language")
 ID_COLUMNS = ("id", "uid", "utt_id", "utterance_id")
 OFFSET_COLUMNS = ("offset", "offset_s", "start")
 DURATION_COLUMNS = ("duration", "duration_s")
+MAX_SECONDS = 7 * 24 * 3600.0
+"""Largest offset or duration a manifest may give (a week); anything larger is a typo."""
+LABEL_LIMITS = {"id": 150, "speaker": 128, "session": 128, "device": 128, "locale": 16}
+"""Longest value stored for each label column; longer ones are refused, never cut."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class ImportItem:
     tags: tuple[str, ...] = ()
     lineage: dict[str, Any] = field(default_factory=dict)
     source_format: str = "file"
+    notices: tuple[str, ...] = ()
+    """What the source changed on the way in (a cleaned transcript), for the import report."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,19 @@ def pick(record: Mapping[str, Any], names: Sequence[str]) -> Any:
     return None
 
 
-def text_or_none(value: Any) -> str | None:
-    """A cell as text, or None when empty; text is kept verbatim (no trimming inside)."""
+def text_or_none(value: Any, column: str = "value") -> str | None:
+    """A cell as text, or None when empty; text is kept verbatim (no trimming inside).
+
+    Raises:
+        ManifestError: the value is a list, object or boolean (JSON), which has no text form.
+    """
     if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ManifestError(
+            f"{column} is a JSON {type(value).__name__} ({str(value)[:40]}), not text; "
+            "write it as a string"
+        )
     text = value if isinstance(value, str) else str(value)
     return text if text.strip() else None
 
@@ -81,13 +97,53 @@ def seconds(value: Any, column: str) -> float | None:
     """Parse a time cell (seconds) or raise ManifestError naming the column and value."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):
+        raise ManifestError(f"{column}={value!r} is not a number of seconds")
     try:
         number = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ManifestError(f"{column}={str(value)[:40]!r} is not a number of seconds") from exc
     if not math.isfinite(number) or number < 0:
-        raise ManifestError(f"{column}={value!r} must be a finite, non-negative number of seconds")
+        raise ManifestError(
+            f"{column}={str(value)[:40]!r} must be a finite, non-negative number of seconds"
+        )
+    if number > MAX_SECONDS:
+        raise ManifestError(
+            f"{column}={str(value)[:40]!r} is over {MAX_SECONDS:.0f} s (a week); "
+            "give seconds, not samples or milliseconds"
+        )
     return number
+
+
+def label(value: Any, column: str) -> str | None:
+    """A label cell (id, speaker, session, device, locale) checked against LABEL_LIMITS.
+
+    Raises:
+        ManifestError: the value is not text, holds control characters or is too long.
+    """
+    text = text_or_none(value, column)
+    if text is None:
+        return None
+    problem = label_problem(text, column, LABEL_LIMITS[column])
+    if problem is not None:
+        raise ManifestError(problem)
+    return text
+
+
+def transcript_of(value: Any, column: str = "text") -> tuple[str | None, tuple[str, ...]]:
+    """A transcript cell cleaned of control characters, and the notice describing any change.
+
+    Raises:
+        ManifestError: the value is a list, object or boolean.
+    """
+    text = text_or_none(value, column)
+    if text is None:
+        return None, ()
+    cleaned = clean_text(text)
+    if not cleaned.changes:
+        return text, ()
+    notice = f"transcript cleaned: {cleaned.changes}"
+    return (cleaned.text or None), (notice,)
 
 
 def record_to_item(
@@ -111,10 +167,20 @@ def record_to_item(
     """
     raw_path = pick(record, PATH_COLUMNS)
     if raw_path is None:
-        return Rejection(where, f"{where}: no audio path in columns {PATH_COLUMNS}", "bad_row")
-    raw = str(raw_path)
+        return Rejection(where, f"no audio path in columns {', '.join(PATH_COLUMNS)}", "bad_row")
+    if not isinstance(raw_path, str):
+        return Rejection(
+            where, f"audio path {str(raw_path)[:60]} is a JSON {type(raw_path).__name__}", "bad_row"
+        )
+    raw = raw_path
     try:
         path = resolve_safe(raw, base, ctx.roots, ctx.allow_outside)
+        written = Path(raw.strip())
+        written = written if written.is_absolute() else base / written
+        if written.is_symlink():
+            problem = stat_problem(written)
+            if problem is not None:
+                return Rejection(where, problem[1], problem[0])
         if not path.exists() and not Path(raw).is_absolute():
             # Common Voice TSVs name files relative to the `clips/` folder beside them.
             alternative = resolve_safe(str(Path("clips") / raw), base, ctx.roots, ctx.allow_outside)
@@ -122,20 +188,28 @@ def record_to_item(
                 path = alternative
         offset = seconds(pick(record, OFFSET_COLUMNS), "offset") or 0.0
         duration = seconds(pick(record, DURATION_COLUMNS), "duration")
+        transcript, notices = transcript_of(pick(record, TEXT_COLUMNS))
+        labels = {
+            "id": label(pick(record, ID_COLUMNS), "id"),
+            "speaker": label(pick(record, SPEAKER_COLUMNS), "speaker"),
+            "session": label(pick(record, SESSION_COLUMNS), "session"),
+            "device": label(pick(record, DEVICE_COLUMNS), "device"),
+            "locale": label(pick(record, LOCALE_COLUMNS), "locale"),
+        }
     except ManifestError as exc:
         code = "unsafe_path" if isinstance(exc, UnsafePathError) else "bad_row"
-        return Rejection(raw, f"{where}: {exc}", code)
-    uid = text_or_none(pick(record, ID_COLUMNS))
+        return Rejection(where, str(exc), code)
     return ImportItem(
         path=path,
-        transcript=text_or_none(pick(record, TEXT_COLUMNS)),
-        speaker=text_or_none(pick(record, SPEAKER_COLUMNS)),
-        session=text_or_none(pick(record, SESSION_COLUMNS)),
-        device=text_or_none(pick(record, DEVICE_COLUMNS)),
-        locale=text_or_none(pick(record, LOCALE_COLUMNS)),
+        transcript=transcript,
+        speaker=labels["speaker"],
+        session=labels["session"],
+        device=labels["device"],
+        locale=labels["locale"],
         offset_s=offset,
         duration_s=duration,
-        uid=uid,
-        lineage={"manifest": where, **(lineage or {})},
+        uid=labels["id"],
+        lineage={"manifest": printable_name(where), **(lineage or {})},
         source_format=source_format,
+        notices=notices,
     )

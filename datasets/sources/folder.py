@@ -9,7 +9,8 @@ from pathlib import Path
 from voxcart.datasets.audio import AUDIO_SUFFIXES
 from voxcart.datasets.errors import UnsafePathError
 from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
-from voxcart.datasets.sources.paths import resolve_safe
+from voxcart.datasets.sources.paths import resolve_safe, stat_problem
+from voxcart.datasets.text.clean import printable_name
 
 
 def walk_audio(folder: Path) -> Iterator[Path]:
@@ -25,6 +26,20 @@ def iter_folder(folder: Path, ctx: SourceContext) -> Iterator[ImportItem | Rejec
     """One item per audio file under `folder`; a file linking outside the folder is refused."""
     for path in walk_audio(folder):
         relative = path.relative_to(folder)
+        name = printable_name(path)
+        if name != str(path):
+            yield Rejection(
+                name,
+                f"file name is not valid UTF-8 (raw bytes {printable_name(relative)}); rename it "
+                "to UTF-8, e.g. `convmv -f latin1 -t utf8 -r --notest FOLDER`",
+                "bad_name",
+            )
+            continue
+        if path.is_symlink():
+            problem = stat_problem(path)
+            if problem is not None:
+                yield Rejection(name, problem[1].removeprefix(f"{name}: "), problem[0])
+                continue
         try:
             resolved = resolve_safe(str(path), folder, ctx.roots, ctx.allow_outside)
         except UnsafePathError as exc:

@@ -7,13 +7,21 @@ falls back to an in-memory table. Only `wav.scp` is held in memory when `segment
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
-from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
+from voxcart.datasets.sources.common import (
+    MAX_SECONDS,
+    ImportItem,
+    Rejection,
+    SourceContext,
+    label,
+    transcript_of,
+)
 from voxcart.datasets.sources.paths import resolve_safe
 from voxcart.datasets.text.kaldi_ids import kaldi_unescape
 
@@ -29,9 +37,13 @@ def _split_line(line: str) -> tuple[str, str] | None:
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
+def _undecodable(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
-        handle = path.open("r", encoding="utf-8", errors="replace")
+        handle = path.open("r", encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise ManifestError(f"{path}: cannot open ({exc.strerror})") from exc
     with handle:
@@ -123,12 +135,13 @@ def iter_kaldi(folder: Path, ctx: SourceContext) -> Iterator[ImportItem | Reject
         utt, value = parsed
         where = f"wav.scp:{number}"
         try:
+            if _undecodable(line):
+                raise ManifestError("line is not UTF-8 text; re-save wav.scp as UTF-8")
             path = scp_path(value, folder, ctx)
+            yield _item(utt, path, 0.0, None, text, spk, where)
         except ManifestError as exc:
             code = "unsafe_path" if isinstance(exc, UnsafePathError) else "bad_row"
-            yield Rejection(value or utt, f"{where}: {utt}: {exc}", code)
-            continue
-        yield _item(utt, path, 0.0, None, text, spk, where)
+            yield Rejection(where, f"{utt[:60]!r}: {exc}", code)
 
 
 def _segment_items(
@@ -160,29 +173,32 @@ def _segment_items(
             start, end = float(start_text), float(end_text)
         except ValueError:
             yield Rejection(
+                where, f"{utt}: start/end {start_text!r} {end_text!r} are not numbers", "bad_row"
+            )
+            continue
+        if not (math.isfinite(start) and math.isfinite(end)) or max(start, end) > MAX_SECONDS:
+            yield Rejection(
                 where,
-                f"{where}: {utt}: start/end {start_text!r} {end_text!r} are not numbers",
+                f"{utt}: start/end {start_text!r} {end_text!r} must be finite seconds under "
+                f"{MAX_SECONDS:.0f}",
                 "bad_row",
             )
             continue
         if rec not in recordings:
-            yield Rejection(
-                where, f"{where}: {utt}: recording {rec!r} is not in wav.scp", "bad_row"
-            )
+            yield Rejection(where, f"{utt}: recording {rec!r} is not in wav.scp", "bad_row")
             continue
         if start < 0 or (end != -1 and end <= start):
-            yield Rejection(
-                where, f"{where}: {utt}: segment {start}..{end} is empty or negative", "bad_row"
-            )
+            yield Rejection(where, f"{utt}: segment {start}..{end} is empty or negative", "bad_row")
             continue
         try:
+            if _undecodable(line):
+                raise ManifestError("line is not UTF-8 text; re-save segments as UTF-8")
             path = scp_path(recordings[rec], folder, ctx)
+            duration = None if end == -1 else end - start
+            yield _item(utt, path, start, duration, text, spk, where, recording=rec)
         except ManifestError as exc:
             code = "unsafe_path" if isinstance(exc, UnsafePathError) else "bad_row"
-            yield Rejection(recordings[rec], f"{where}: {utt}: {exc}", code)
-            continue
-        duration = None if end == -1 else end - start
-        yield _item(utt, path, start, duration, text, spk, where, recording=rec)
+            yield Rejection(where, f"{utt[:60]!r}: {exc}", code)
 
 
 def _item(
@@ -195,19 +211,31 @@ def _item(
     where: str,
     recording: str | None = None,
 ) -> ImportItem:
+    """The item of one utterance.
+
+    Raises:
+        ManifestError: its id, speaker or transcript line is unusable (not UTF-8, control
+            characters in a label, a label too long).
+    """
     lineage: dict[str, str] = {"manifest": where, "kaldi_utt": utt}
     if recording is not None:
         lineage["kaldi_recording"] = recording
-    transcript = text.get(utt) if text is not None else None
+    raw_text = text.get(utt) if text is not None else None
+    raw_speaker = spk.get(utt) if spk is not None else None
+    for name, value in (("text", raw_text), ("utt2spk", raw_speaker)):
+        if value is not None and _undecodable(value):
+            raise ManifestError(f"its {name} line is not UTF-8 text; re-save {name} as UTF-8")
+    transcript, notices = transcript_of(raw_text)
     return ImportItem(
         path=path,
-        transcript=transcript if transcript and transcript.strip() else None,
-        speaker=_speaker(spk.get(utt)) if spk is not None else None,
+        transcript=transcript,
+        speaker=label(_speaker(raw_speaker), "speaker"),
         offset_s=offset,
         duration_s=duration,
-        uid=utt,
+        uid=label(utt, "id"),
         lineage=lineage,
         source_format="kaldi",
+        notices=notices,
     )
 
 

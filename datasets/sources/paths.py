@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
+from voxcart.datasets.text.clean import printable_name
 
 _URL_SCHEMES = ("http://", "https://", "s3://", "gs://", "ftp://", "file://", "hf://")
 
@@ -61,3 +63,30 @@ def resolve_safe(raw: str, base: Path, roots: Sequence[Path], allow_outside: boo
         f"({', '.join(str(r) for r in allowed)}); add its folder with --allow-root DIR, "
         "list it in audio_roots of voxcart.toml, or pass --allow-outside if you trust the manifest"
     )
+
+
+def stat_problem(path: Path) -> tuple[str, str] | None:
+    """(code, reason) when `path` cannot be opened as a file, naming the path itself.
+
+    A dangling symlink is reported as the link (with its target), not under the target's
+    name; a symlink loop as a loop, not as a missing file.
+    """
+    name = printable_name(path)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "missing", f"{name}: symlink loop (the link points back to itself); fix the link"
+        if os.path.islink(path):
+            target = printable_name(os.readlink(path))
+            return "missing", f"{name}: dangling symlink to {target} (the target does not exist)"
+        if exc.errno == errno.ENOENT:
+            return "missing", f"{name}: file not found"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "missing", f"{name}: path too long for the file system"
+        return "missing", f"{name}: cannot open ({exc.strerror})"
+    except ValueError:
+        return "bad_name", f"{name}: path holds a NUL byte"
+    if not os.path.isfile(path):
+        return "missing", f"{name}: not a regular file"
+    return None

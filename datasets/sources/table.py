@@ -28,7 +28,7 @@ _MAX_FIELD = 1 << 20
 
 
 def _bad_text(value: str) -> bool:
-    # surrogateescape turns undecodable bytes into lone surrogates; NULs are mapped there too.
+    # surrogateescape turns undecodable bytes into lone surrogates.
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
@@ -44,7 +44,55 @@ def _lines(path: Path) -> Iterator[str]:
             if first and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             first = False
-            yield raw.replace(b"\x00", b"\xff").decode("utf-8", errors="surrogateescape")
+            yield raw.decode("utf-8", errors="surrogateescape")
+
+
+class _Lines:
+    """Numbered physical lines for csv.reader, with push-back.
+
+    A row whose quoted cell runs over several lines is almost always an unclosed quote that
+    swallowed the rows after it; those lines are pushed back and parsed again as rows.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._source = enumerate(lines, start=1)
+        self._pending: list[tuple[int, str]] = []
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        entry = self._pending.pop(0) if self._pending else next(self._source)
+        self.taken.append(entry)
+        return entry[1]
+
+    def start_row(self) -> None:
+        self.taken = []
+
+    def push_back(self, entries: list[tuple[int, str]]) -> None:
+        self._pending[:0] = entries
+
+
+def _multiline(row: list[str], lines: _Lines, delimiter: str) -> tuple[str, bool] | None:
+    """Why a row with a cell running over several lines is refused, and whether the lines it
+    took must be parsed again (an unclosed quote swallowed rows), or None for a normal row."""
+    spanning = [cell for cell in row if "\n" in cell or "\r" in cell]
+    if not spanning:
+        return None
+    first, last = lines.taken[0][0], lines.taken[-1][0]
+    tail = "".join(cell.split("\n", 1)[-1] for cell in spanning)
+    if delimiter in tail or last == first:
+        return (
+            f"unclosed quote: a quoted cell opened on line {first} runs to line {last}; close "
+            "the quote (the lines after it were read again as rows)",
+            True,
+        )
+    return (
+        f"a quoted cell spans lines {first}..{last}; transcripts and labels are one line, "
+        "join the lines",
+        False,
+    )
 
 
 def iter_delimited(
@@ -63,18 +111,21 @@ def iter_delimited(
     kind = "TSV" if delimiter == "\t" else "CSV"
     fmt = source_format or kind.lower()
     csv.field_size_limit(_MAX_FIELD)
-    reader = csv.reader(_lines(path), delimiter=delimiter)
+    lines = _Lines(_lines(path))
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise ManifestError(f"{path}: header is not valid {kind} ({exc})") from exc
     if header is None:
         raise ManifestError(f"{path}: manifest is empty; it needs a header row")
-    if any(_bad_text(cell) for cell in header):
+    if any(_bad_text(cell) or "\x00" in cell for cell in header):
         raise ManifestError(
             f"{path}: header is not UTF-8 text (binary data, or another encoding such as "
             "cp1252); re-save it as UTF-8, e.g. `iconv -f cp1252 -t utf-8`"
         )
+    if len(lines.taken) > 1:
+        raise ManifestError(f"{path}: header row has an unclosed quote; close it")
     columns = [cell.strip().lower() for cell in header]
     if not set(columns) & set(PATH_COLUMNS):
         shown = ", ".join(repr(c[:30]) for c in columns[:12])
@@ -83,27 +134,36 @@ def iter_delimited(
         )
     base = path.parent
     while True:
+        lines.start_row()
         try:
             row = next(reader, None)
         except csv.Error as exc:
-            raise ManifestError(f"{path}:{reader.line_num}: malformed {kind} ({exc})") from exc
+            number = lines.taken[0][0] if lines.taken else reader.line_num
+            yield Rejection(f"{path.name}:{number}", f"malformed {kind} ({exc})", "bad_row")
+            lines.push_back(lines.taken[1:])
+            continue
         if row is None:
             return
+        number = lines.taken[0][0] if lines.taken else reader.line_num
+        where = f"{path.name}:{number}"
+        multiline = _multiline(row, lines, delimiter)
+        if multiline is not None:
+            if multiline[1]:
+                lines.push_back(lines.taken[1:])
+            yield Rejection(where, multiline[0], "bad_row")
+            continue
         if not any(cell.strip() for cell in row):
             continue
-        where = f"{path.name}:{reader.line_num}"
         if any(_bad_text(cell) for cell in row):
             yield Rejection(
                 where,
-                f"{where}: row is not UTF-8 text (another encoding or binary data); "
+                "row is not UTF-8 text (another encoding or binary data); "
                 "re-save the manifest as UTF-8",
                 "bad_row",
             )
             continue
         if len(row) > len(columns):
-            yield Rejection(
-                where, f"{where}: {len(row)} cells but the header has {len(columns)}", "bad_row"
-            )
+            yield Rejection(where, f"{len(row)} cells but the header has {len(columns)}", "bad_row")
             continue
         # Cells voxcart escaped against spreadsheet formula injection come back exact.
         cells = (csv_unescape_cell(cell) for cell in row)
@@ -139,15 +199,19 @@ def iter_jsonl(
                 f"{path}: is a JSON array; NeMo manifests are JSON Lines (one object a line)"
             )
         if _bad_text(stripped):
-            yield Rejection(where, f"{where}: line is not UTF-8 text", "bad_row")
+            yield Rejection(where, "line is not UTF-8 text; re-save it as UTF-8", "bad_row")
             continue
         try:
             record = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            yield Rejection(where, f"{where}: not valid JSON ({exc.msg})", "bad_row")
+            yield Rejection(where, f"not valid JSON ({exc.msg})", "bad_row")
+            continue
+        except RecursionError:
+            yield Rejection(where, "JSON nested too deeply; a record is one flat object", "bad_row")
             continue
         if not isinstance(record, dict):
-            yield Rejection(where, f"{where}: expected a JSON object", "bad_row")
+            kind = type(record).__name__
+            yield Rejection(where, f"expected a JSON object, got a {kind}", "bad_row")
             continue
         lowered = {str(k).lower(): v for k, v in record.items()}
         yield record_to_item(

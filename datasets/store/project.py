@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +22,36 @@ from voxcart.datasets.store.config import CONFIG_NAME, ProjectConfig, load_confi
 
 DB_NAME = "voxcart.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 20
+"""Connections each process keeps open; the app serves every annotator from one process."""
+MAX_OVERFLOW = 20
+"""Extra connections opened under a burst (PostgreSQL: keep processes x 40 under its
+max_connections, 100 by default)."""
+PRIVATE_FILE_MODE = 0o600
+"""The database holds password hashes and session digests: only its owner may read it."""
+_SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _json_dumps(value: Any) -> str:
+    # NaN and Infinity are not JSON: PostgreSQL refuses them, so SQLite must refuse them too.
+    return json.dumps(value, allow_nan=False)
+
+
+def make_private(db_file: Path) -> None:
+    """Create `db_file` owner-only if it is missing, and take group/other access away from it
+    and its WAL/SHM/journal files if they have any (SQLite gives the side files the database
+    file's mode when it creates them)."""
+    if not db_file.exists():
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(db_file, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for suffix in _SQLITE_SIDE_FILES:
+        path = db_file.with_name(db_file.name + suffix)
+        try:
+            mode = path.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                path.chmod(stat.S_IMODE(mode) & ~(stat.S_IRWXG | stat.S_IRWXO))
+        except OSError:
+            continue  # missing, or owned by someone else: nothing this process may change
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,6 +64,64 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _raw(connection: Any) -> Any:
+    # SQLAlchemy hands over the pool's proxy in some calls and the sqlite3 connection in others.
+    return getattr(connection, "dbapi_connection", connection)
+
+
+class _SqliteWriteGate:
+    """Lets one thread of this process write to a SQLite database at a time, in arrival order.
+
+    SQLite runs one writer at a time; the others wait in its busy handler, which sleeps and
+    polls (up to 100 ms a nap). Under many concurrent annotators a writer could lose the race
+    again and again and wait seconds. Waiting on a lock instead wakes the next writer the
+    moment the previous transaction ends. The gate is taken at a transaction's first write
+    statement and given back at its commit or rollback; a writer that cannot get it within the
+    busy timeout goes on and lets SQLite decide, as before (so no wait becomes a deadlock).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def before_execute(self, conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+            return
+        dbapi = _raw(conn.connection)
+        if self._holder == id(dbapi):
+            return
+        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self._holder = id(dbapi)
+
+    def end(self, connection: Any) -> None:
+        if self._holder == id(_raw(connection)):
+            self._holder = None
+            self._lock.release()
+
+    def install(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi: Any) -> None:
+            try:
+                commit(dbapi)
+            finally:
+                self.end(dbapi)
+
+        def do_rollback(dbapi: Any) -> None:
+            try:
+                rollback(dbapi)
+            finally:
+                self.end(dbapi)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
+        event.listen(engine, "before_cursor_execute", self.before_execute)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for a database URL, with SQLite tuned for concurrent app use.
 
@@ -40,14 +132,23 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ProjectError(f"database URL {url!r} is not valid: {exc}") from exc
-    kwargs: dict[str, Any] = {"future": True}
+    # SQLAlchemy's default pool (5 + 10 overflow) made the 16th concurrent annotator wait for
+    # a connection; a pool as large as the annotators who act at the same moment does not.
+    kwargs: dict[str, Any] = {
+        "future": True,
+        "json_serializer": _json_dumps,
+        "pool_size": POOL_SIZE,
+        "max_overflow": MAX_OVERFLOW,
+    }
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
             "check_same_thread": False,
         }
     else:
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping: it costs a round trip per transaction (three per annotator cycle). A
+        # connection the server dropped fails once and the pool is invalidated and refilled.
+        kwargs["pool_recycle"] = 1800
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as exc:
@@ -61,7 +162,10 @@ def make_engine(url: str) -> Engine:
             "for PostgreSQL run `pip install 'voxcart[postgres]'`"
         ) from exc
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            make_private(Path(parsed.database))
         event.listen(engine, "connect", _sqlite_pragmas)
+        _SqliteWriteGate().install(engine)
     return engine
 
 

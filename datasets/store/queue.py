@@ -19,21 +19,27 @@ already wrote a revision of the clip: both the candidate read and the claiming U
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     CursorResult,
     Result,
     and_,
+    bindparam,
     exists,
+    func,
+    literal,
     or_,
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -54,9 +60,6 @@ from voxcart.datasets.store.schema import (
 DEFAULT_LEASE_S = 600
 """How long a leased task stays reserved without a renewal."""
 MAX_LEASE_S = 24 * 3600
-_CANDIDATES = 8
-# After losing the best and one other candidate, fresh candidates beat stale ones.
-_TRIES_PER_READ = 2
 _MAX_ROUNDS = 100
 _CHUNK = 500
 KIND_MAX = 16
@@ -227,15 +230,7 @@ def _insert_open_task(session: Session) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    task_id: int
-    priority: float
-    clip_id: int
-    round_id: int | None
-
-
-def _leasable_by(kind: str, user_id: int) -> ColumnElement[bool]:
+def _leasable_by(kind: str, user_id: Any) -> ColumnElement[bool]:
     """Extra condition on the tasks of `kind` that `user_id` may lease (always true but one)."""
     if kind != SECOND_PASS_KIND:
         return true()
@@ -243,66 +238,137 @@ def _leasable_by(kind: str, user_id: int) -> ColumnElement[bool]:
     return ~written
 
 
-def _candidates(session: Session, kind: str, now: datetime, user_id: int) -> list[_Candidate]:
-    # Two index range scans instead of one OR, so that each stays an ordered index walk.
-    columns = (Task.id, Task.priority, Task.clip_id, Task.round_id)
-    allowed = _leasable_by(kind, user_id)
-    pending = session.execute(
-        select(*columns)
-        .where(Task.kind == kind, Task.state == TaskState.PENDING, allowed)
-        .order_by(Task.priority.desc())
-        .limit(_CANDIDATES)
-    ).all()
-    expired = session.execute(
-        select(*columns)
+def _best_of(kinds: Sequence[str]) -> Any:
+    """The best leasable task over `kinds`: one ``LIMIT 1`` index walk per (kind, state).
+
+    Each branch walks the ``(kind, state, priority)`` index from the top and stops at the
+    first row, so the cost does not grow with the queue. On PostgreSQL every branch locks its
+    row ``FOR UPDATE SKIP LOCKED``: concurrent annotators pass over a row another is leasing
+    instead of queueing behind its lock (SQLite ignores the clause; it runs one writer at a
+    time, and the whole lease is one statement).
+    """
+    user: Any = bindparam("user_id")
+    now: Any = bindparam("now")
+    branches = []
+    for kind in kinds:
+        allowed = _leasable_by(kind, user)
+        # Second passes win ties, so that a chosen clip reaches review promptly.
+        rank = literal(1 if kind == SECOND_PASS_KIND else 0)
+        for state in (
+            Task.state == TaskState.PENDING,
+            and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
+        ):
+            inner = (
+                select(Task.id, Task.priority)
+                .where(Task.kind == kind, state, allowed)
+                .order_by(Task.priority.desc())
+                .limit(1)
+                .with_for_update(skip_locked=True)
+                .subquery()
+            )
+            branches.append(select(inner.c.id, inner.c.priority, rank.label("rank")))
+    ranked = union_all(*branches).subquery()
+    return (
+        select(ranked.c.id)
+        .order_by(ranked.c.priority.desc(), ranked.c.rank.desc(), ranked.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _held_by_user(kinds: Sequence[str]) -> Any:
+    """The best unexpired task of `kinds` that the user already holds (a scalar subquery)."""
+    return (
+        select(Task.id)
         .where(
-            Task.kind == kind,
+            Task.kind.in_(kinds),
             Task.state == TaskState.LEASED,
-            Task.lease_expires_at < now,
-            allowed,
+            Task.leased_by == bindparam("user_id"),
+            Task.lease_expires_at >= bindparam("now"),
         )
-        .order_by(Task.priority.desc())
-        .limit(_CANDIDATES)
-    ).all()
-    rows = [_Candidate(int(r[0]), float(r[1]), int(r[2]), r[3]) for r in (*pending, *expired)]
-    rows.sort(key=lambda c: (-c.priority, c.task_id))
-    return rows[:_CANDIDATES]
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
-def _attempt_order(candidates: list[_Candidate], user_id: int) -> list[_Candidate]:
-    # Everyone tries the best task first (so a lone annotator gets strict priority order);
-    # a loser's next try starts at a different place for each user, instead of everyone
-    # colliding again on the second best.
-    best, rest = candidates[:1], candidates[1:]
-    if not rest:
-        return best
-    shift = user_id % len(rest)
-    return [*best, *rest[shift:], *rest[:shift]]
-
-
-def _claim(
-    session: Session, kind: str, task_id: int, user_id: int, now: datetime, until: datetime
-) -> bool:
-    stmt = (
+@lru_cache(maxsize=32)
+def _lease_statement(kinds: tuple[str, ...], resume: bool) -> Any:
+    # Built once per set of kinds; the values travel as bound parameters. With `resume`, a
+    # task the user holds is taken first (its lease renewed), in the same statement.
+    now: Any = bindparam("now")
+    user: Any = bindparam("user_id")
+    target = func.coalesce(_held_by_user(kinds), _best_of(kinds)) if resume else _best_of(kinds)
+    open_to_user = [
+        Task.state == TaskState.PENDING,
+        and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
+    ]
+    if resume:
+        open_to_user.append(and_(Task.state == TaskState.LEASED, Task.leased_by == user))
+    return (
         update(Task)
-        .where(
-            Task.id == task_id,
-            or_(
-                Task.state == TaskState.PENDING,
-                and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
-            ),
-            _leasable_by(kind, user_id),
+        .where(Task.id == target, or_(*open_to_user))
+        .values(
+            state=TaskState.LEASED,
+            leased_by=bindparam("user_id"),
+            lease_expires_at=bindparam("until"),
         )
-        .values(state=TaskState.LEASED, leased_by=user_id, lease_expires_at=until)
+        .returning(Task.id, Task.clip_id, Task.kind, Task.priority, Task.round_id)
         .execution_options(synchronize_session=False)
     )
-    result = session.execute(stmt)
-    won = _rowcount(result) == 1
-    if won:
-        session.commit()
-    else:
-        session.rollback()
-    return won
+
+
+def lease_best(
+    project: Project,
+    user_id: int,
+    kinds: Sequence[str] = ("annotate",),
+    lease_s: float = DEFAULT_LEASE_S,
+    now: datetime | None = None,
+    *,
+    resume: bool = False,
+) -> LeasedTask | None:
+    """Reserve the highest-priority available task among `kinds` for `user_id`.
+
+    With `resume`, a task of `kinds` the user still holds (an unexpired lease) is returned
+    instead, its lease renewed, by the same statement (a page reload must not lease a second
+    clip).
+
+    Available means pending, or leased with an expired lease (an abandoned task returns to
+    the queue this way); a :data:`SECOND_PASS_KIND` task is not available to a user who
+    already wrote a revision of its clip, and wins a tie of priority. One UPDATE picks and
+    claims the task in one short transaction; see :func:`_best_of` for why two annotators
+    never get the same task and never wait on each other.
+
+    Raises:
+        QueueBusyError: the chosen task was taken between choice and claim many times in a
+            row (not expected; the claim re-checks the task's state).
+        QueueError: bad kind, lease length or naive `now`.
+    """
+    chosen = tuple(dict.fromkeys(_check_kind(k) for k in kinds))
+    if not chosen:
+        raise QueueError("kinds is empty; name at least one queue")
+    duration = timedelta(seconds=_check_lease_s(lease_s))
+    statement = _lease_statement(chosen, resume)
+    for _ in range(_MAX_ROUNDS):
+        at = resolve_now(now)
+        until = at + duration
+        # Core, not the ORM session: the lease runs after every submit.
+        with project.engine.begin() as conn:
+            row = conn.execute(statement, {"user_id": user_id, "now": at, "until": until}).first()
+        if row is not None:
+            task_id, clip_id, kind, priority, round_id = row
+            return LeasedTask(
+                int(task_id), int(clip_id), str(kind), float(priority), round_id, user_id, until
+            )
+        with project.session() as session:
+            # The UPDATE matched nothing: either the queue is empty, or (rarely) the task it
+            # chose changed state in between; only the second is worth another try.
+            probe = select(_best_of(chosen))
+            if session.execute(probe, {"user_id": user_id, "now": at}).scalar() is None:
+                return None
+    raise QueueBusyError(
+        f"could not lease a task of {', '.join(chosen)} after {_MAX_ROUNDS} tries; retry"
+    )
 
 
 def lease_next(
@@ -312,11 +378,8 @@ def lease_next(
     lease_s: float = DEFAULT_LEASE_S,
     now: datetime | None = None,
 ) -> LeasedTask | None:
-    """Reserve the highest-priority available task of `kind` for `user_id`.
-
-    Available means pending, or leased with an expired lease (an abandoned task returns to
-    the queue this way); a :data:`SECOND_PASS_KIND` task is not available to a user who
-    already wrote a revision of its clip. Runs its own short transactions, one per attempt.
+    """Reserve the highest-priority available task of `kind` for `user_id` (see
+    :func:`lease_best`).
 
     Args:
         project: the open project.
@@ -329,27 +392,10 @@ def lease_next(
         The leased task, or None when nothing of this kind is available.
 
     Raises:
-        QueueBusyError: other annotators won every candidate for many rounds in a row.
+        QueueBusyError: the claim kept losing races (not expected).
         QueueError: bad kind, lease length or naive `now`.
     """
-    _check_kind(kind)
-    duration = timedelta(seconds=_check_lease_s(lease_s))
-    for _ in range(_MAX_ROUNDS):
-        at = resolve_now(now)
-        until = at + duration
-        with project.session() as session:
-            candidates = _candidates(session, kind, at, user_id)
-            if not candidates:
-                return None
-            for c in _attempt_order(candidates, user_id)[:_TRIES_PER_READ]:
-                if _claim(session, kind, c.task_id, user_id, at, until):
-                    # A task's clip, kind, priority and round never change once queued.
-                    return LeasedTask(
-                        c.task_id, c.clip_id, kind, c.priority, c.round_id, user_id, until
-                    )
-    raise QueueBusyError(
-        f"could not lease a {kind!r} task after {_MAX_ROUNDS} rounds of lost races; retry"
-    )
+    return lease_best(project, user_id, (kind,), lease_s, now)
 
 
 def best_priority(
@@ -361,9 +407,14 @@ def best_priority(
     :func:`lease_next`).
     """
     _check_kind(kind)
+    best = _best_of((kind,))
     with project.session() as session:
-        candidates = _candidates(session, kind, resolve_now(now), user_id)
-    return candidates[0].priority if candidates else None
+        task_id = session.execute(
+            select(best), {"user_id": user_id, "now": resolve_now(now)}
+        ).scalar()
+        if task_id is None:
+            return None
+        return session.scalar(select(Task.priority).where(Task.id == task_id))
 
 
 def _leased(task: Task, user_id: int, until: datetime) -> LeasedTask:
@@ -379,27 +430,54 @@ def _leased(task: Task, user_id: int, until: datetime) -> LeasedTask:
 
 
 def current_leases(
-    project: Project, user_id: int, kind: str = "annotate", now: datetime | None = None
+    project: Project,
+    user_id: int,
+    kind: str | Sequence[str] = "annotate",
+    now: datetime | None = None,
 ) -> list[LeasedTask]:
-    """The unexpired tasks of `kind` that `user_id` holds, highest priority first.
+    """The unexpired tasks of `kind` (one name or several) that `user_id` holds, highest
+    priority first.
 
     The app calls this on page load to resume the clip a user was working on instead of
     leasing another.
     """
-    _check_kind(kind)
+    kinds = tuple(_check_kind(k) for k in ([kind] if isinstance(kind, str) else kind))
     at = resolve_now(now)
-    with project.session() as session:
-        rows = session.scalars(
-            select(Task)
-            .where(
-                Task.kind == kind,
-                Task.state == TaskState.LEASED,
-                Task.leased_by == user_id,
-                Task.lease_expires_at >= at,
-            )
-            .order_by(Task.priority.desc(), Task.id)
-        ).all()
-        return [_leased(t, user_id, _aware(t.lease_expires_at or at)) for t in rows]
+    with project.engine.connect() as conn:
+        return _held(conn, kinds, user_id, at)
+
+
+def _held(conn: Connection, kinds: Sequence[str], user_id: int, at: datetime) -> list[LeasedTask]:
+    # Core, not the ORM: this runs before every clip an annotator gets.
+    rows = conn.execute(_held_statement(), {"kinds": list(kinds), "user_id": user_id, "now": at})
+    return [
+        LeasedTask(
+            int(r.id),
+            int(r.clip_id),
+            str(r.kind),
+            float(r.priority),
+            r.round_id,
+            user_id,
+            _aware(r.lease_expires_at or at),
+        )
+        for r in rows
+    ]
+
+
+@lru_cache(maxsize=1)
+def _held_statement() -> Any:
+    return (
+        select(
+            Task.id, Task.clip_id, Task.kind, Task.priority, Task.round_id, Task.lease_expires_at
+        )
+        .where(
+            Task.kind.in_(bindparam("kinds", expanding=True)),
+            Task.state == TaskState.LEASED,
+            Task.leased_by == bindparam("user_id"),
+            Task.lease_expires_at >= bindparam("now"),
+        )
+        .order_by(Task.priority.desc(), Task.id)
+    )
 
 
 def renew(
@@ -447,7 +525,9 @@ def release(project: Project, task_id: int, user_id: int) -> None:
             raise LeaseLostError(_lost(task_id, user_id))
 
 
-def complete(session: Session, task_id: int, clip_id: int, now: datetime | None = None) -> bool:
+def complete(
+    session: Session | Connection, task_id: int, clip_id: int, now: datetime | None = None
+) -> bool:
     """Mark an open task done inside the caller's transaction (the submit's).
 
     The work is accepted even if the lease expired or was retaken meanwhile: the revision
@@ -460,21 +540,32 @@ def complete(session: Session, task_id: int, clip_id: int, now: datetime | None 
         QueueError: no task has this id, or it belongs to another clip.
     """
     result = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.clip_id == clip_id, task_is_open())
-        .values(state=TaskState.DONE, completed_at=resolve_now(now), lease_expires_at=None)
-        .execution_options(synchronize_session=False)
+        _complete_statement(),
+        {"b_task_id": task_id, "b_clip_id": clip_id, "b_at": resolve_now(now)},
     )
     if _rowcount(result) == 1:
         return True
-    task = session.get(Task, task_id)
-    if task is None:
+    owner = session.execute(select(Task.clip_id).where(Task.id == task_id)).scalar()
+    if owner is None:
         raise QueueError(f"task {task_id} does not exist")
-    if task.clip_id != clip_id:
-        raise QueueError(
-            f"task {task_id} is for clip {task.clip_id}, not clip {clip_id}; reload the task"
-        )
+    if owner != clip_id:
+        raise QueueError(f"task {task_id} is for clip {owner}, not clip {clip_id}; reload the task")
     return False
+
+
+@lru_cache(maxsize=1)
+def _complete_statement() -> Any:
+    # Built once: complete runs inside every submit.
+    return (
+        update(Task)
+        .where(
+            Task.id == bindparam("b_task_id"),
+            Task.clip_id == bindparam("b_clip_id"),
+            task_is_open(),
+        )
+        .values(state=TaskState.DONE, completed_at=bindparam("b_at"), lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def cancel(session: Session, clip_ids: Iterable[int], kind: str = "annotate") -> int:

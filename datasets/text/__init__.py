@@ -1,5 +1,7 @@
 """Text in its written and spoken forms: normalization, numbers, units, Kaldi-safe ids, WER.
 
+- ``clean``: Text safety at the edge: control characters and unpaired surrogates removed from
+  transcripts (and reported), refused in labels, before a database or a line-oriented export.
 - ``kaldi_ids``: Kaldi-safe ids: the escape voxcart's Kaldi export writes and its Kaldi import reads
   back.
 - ``normalize``: The transcript normalizer: written text to its spoken form, the form WER, LMs and

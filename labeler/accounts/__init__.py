@@ -4,4 +4,6 @@
 - ``demo_users``: Documented demo accounts ("annotator", "reviewer", "lead") for demo projects only.
 - ``login_sessions``: Logins that survive a browser refresh: a random token in the URL, its hash in
   the database.
+- ``throttle``: Throttling wrong passwords, per account and per client: a growing wait, then a
+  lockout.
 """

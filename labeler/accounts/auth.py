@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.store.schema import Role, User
+from voxcart.labeler.accounts import login_sessions
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
 
 USERNAME_MAX = 64
@@ -170,6 +171,11 @@ def authenticate(session: Session, username: str, password: str) -> UserView:
     return _view(user)
 
 
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether `password` matches an argon2 hash (False for a malformed hash)."""
+    return _verify(stored_hash, password)
+
+
 def _verify(stored_hash: str, password: str) -> bool:
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:
         return False
@@ -180,7 +186,7 @@ def _verify(stored_hash: str, password: str) -> bool:
 
 
 def set_password(session: Session, user_id: int, password: str) -> None:
-    """Replace a user's password.
+    """Replace a user's password and end every open login of the account.
 
     Raises:
         AccountError: the password is invalid or no user has this id.
@@ -189,6 +195,34 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     if user is None:
         raise AccountError(f"user id {user_id} does not exist")
     user.password_hash = hash_password(password)
+    login_sessions.end_all(session, user_id)
+
+
+def set_active(session: Session, user_id: int, active: bool) -> None:
+    """Activate or deactivate an account; deactivating ends every open login at once.
+
+    Raises:
+        AccountError: no user has this id.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"user id {user_id} does not exist")
+    user.active = active
+    if not active:
+        login_sessions.end_all(session, user_id)
+
+
+def find_user(session: Session, username: str) -> UserView:
+    """The account named `username` (exact, NFC).
+
+    Raises:
+        AccountError: no account has this name.
+    """
+    name = unicodedata.normalize("NFC", username) if isinstance(username, str) else ""
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise AccountError(f"no account named {username!r}; see `voxcart user list`")
+    return _view(user)
 
 
 def list_users(session: Session) -> list[UserView]:

@@ -4,7 +4,9 @@ Streamlit forgets its session state when the page is reloaded. :func:`start` iss
 (256 random bits) that the app keeps in the URL's ``session`` parameter; only its SHA-256 is
 stored, so a copy of the database cannot be used to log in. :func:`resume` maps a token back to
 its account while it is unexpired, not ended and the account still active; :func:`end` (log
-out) makes the token useless at once.
+out) makes the token useless at once, and :func:`end_all` ends every login of an account (a
+password change or a deactivation). The app calls :func:`resume` on every interaction, so an
+ended login stops working at the next click in every browser that holds it.
 """
 
 from __future__ import annotations
@@ -78,3 +80,14 @@ def end(session: Session, token: str, now: datetime | None = None) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def end_all(session: Session, user_id: int, now: datetime | None = None) -> int:
+    """End every live login of `user_id` (password changed, account deactivated); how many."""
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

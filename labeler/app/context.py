@@ -1,8 +1,9 @@
 """What every page of the labeling app shares: the project it serves, the logged-in user, roles.
 
 The project directory comes from ``VOXCART_PROJECT`` (set by ``voxcart app``), the optional
-database URL from ``VOXCART_DB``. Session state keeps only the user's id; the account is read
-from the database on every run, so a deactivated user is logged out at their next click.
+database URL from ``VOXCART_DB``. Session state keeps only the user's id and login token; the
+token is checked against the database on every run, so a logout (in any tab), an expired login,
+a deactivation or a password change ends the session at its next click.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from voxcart.datasets.errors import VoxcartError
 from voxcart.datasets.store.config import CONFIG_NAME
 from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.schema import Role
-from voxcart.labeler.accounts import auth, login_sessions
+from voxcart.labeler.accounts import auth, demo_users, login_sessions, throttle
 from voxcart.labeler.errors import AccountError, InvalidCredentialsError, PermissionDeniedError
 from voxcart.labeler.services.annotate import release_leases
 from voxcart.labeler.services.diff import render_html, word_diff
@@ -27,10 +28,15 @@ PROJECT_ENV = "VOXCART_PROJECT"
 DB_ENV = "VOXCART_DB"
 """Optional environment variable overriding the project's database URL."""
 USER_KEY = "voxcart_user_id"
+"""Session-state key holding the logged-in user's id (the only account data kept there)."""
 TOKEN_KEY = "voxcart_login_token"
+ENDED_KEY = "voxcart_login_ended"
 SESSION_PARAM = "session"
 """The URL query parameter that carries the login token across a browser refresh."""
-"""Session-state key holding the logged-in user's id (the only account data kept there)."""
+SESSION_ENDED = (
+    "Your session has ended (logged out elsewhere, expired, password changed or account "
+    "deactivated). Log in again."
+)
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "home": (Role.ANNOTATOR, Role.REVIEWER, Role.LEAD),
     "annotate": (Role.ANNOTATOR, Role.LEAD),
@@ -132,48 +138,83 @@ def _token_from_url() -> str | None:
 
 
 def current_user() -> auth.UserView | None:
-    """The logged-in, active account, re-read from the database; None when nobody is.
+    """The logged-in, active account, re-checked against the database on every run; None when
+    nobody is.
 
-    After a browser refresh the session state is empty; the login token in the URL (see
-    :mod:`voxcart.labeler.accounts.login_sessions`) restores it while the login is live. The
-    token is put back into the URL on every run, because Streamlit drops query parameters when the
-    user switches pages.
+    The login token (from session state, or from the URL after a browser refresh, see
+    :mod:`voxcart.labeler.accounts.login_sessions`) must still be live at every run: a logout
+    in another tab, the token's expiry, a deactivation or a password change ends this session
+    at its next interaction. The token is put back into the URL on every run, because Streamlit
+    drops query parameters when the user switches pages.
     """
-    user_id = st.session_state.get(USER_KEY)
-    if not isinstance(user_id, int):
-        token = _token_from_url()
-        if token is None:
-            return None
-        with get_project().session() as session:
-            user_id = login_sessions.resume(session, token)
-        if user_id is None:
-            del st.query_params[SESSION_PARAM]
-            return None
-        st.session_state[USER_KEY] = user_id
-        st.session_state[TOKEN_KEY] = token
-    token = st.session_state.get(TOKEN_KEY)
-    if isinstance(token, str) and st.query_params.get(SESSION_PARAM) != token:
-        st.query_params[SESSION_PARAM] = token
-    try:
-        with get_project().session() as session:
-            user = auth.get_user(session, user_id)
-    except AccountError:
-        user = None
-    if user is None or not user.active:
+    token = st.session_state.get(TOKEN_KEY) or _token_from_url()
+    if not isinstance(token, str):
         st.session_state.pop(USER_KEY, None)
         return None
+    with get_project().session() as session:
+        user_id = login_sessions.resume(session, token)
+        try:
+            user = auth.get_user(session, user_id) if user_id is not None else None
+        except AccountError:
+            user = None
+        problem = demo_users.demo_login_problem(session, user.id) if user is not None else None
+        if problem is not None:
+            login_sessions.end(session, token)
+            user = None
+    if user is None or not user.active:
+        had_session = USER_KEY in st.session_state
+        _forget_login()
+        if had_session:
+            st.session_state[ENDED_KEY] = (
+                f"Your session has ended: {problem}" if problem else SESSION_ENDED
+            )
+        return None
+    st.session_state[USER_KEY] = user.id
+    st.session_state[TOKEN_KEY] = token
+    if st.query_params.get(SESSION_PARAM) != token:
+        st.query_params[SESSION_PARAM] = token
     return user
 
 
+def _forget_login() -> None:
+    if SESSION_PARAM in st.query_params:
+        del st.query_params[SESSION_PARAM]
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
+@st.cache_resource(show_spinner=False)
+def _login_throttle() -> throttle.LoginThrottle:
+    # One per server process, shared by every browser session.
+    return throttle.LoginThrottle()
+
+
+def _client_address() -> str | None:
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return address if isinstance(address, str) and address else None
+
+
 def login(username: str, password: str) -> auth.UserView:
-    """Check credentials and remember the user's id in this browser session.
+    """Check credentials (behind the wrong-password throttle) and remember the user's id.
 
     Raises:
         InvalidCredentialsError: unknown user, wrong password or deactivated account.
+        LoginThrottledError: too many wrong passwords for this account or from this client.
+        PermissionDeniedError: a demo account with its public password, in a demo project
+            that now holds real audio.
     """
     with get_project().session() as session:
-        user = auth.authenticate(session, username, password)
+        user = throttle.authenticate(
+            session, _login_throttle(), username, password, _client_address()
+        )
+        problem = demo_users.demo_login_problem(session, user.id)
+        if problem is not None:
+            raise PermissionDeniedError(problem)
         token = login_sessions.start(session, user.id)
+    st.session_state.pop(ENDED_KEY, None)
     st.session_state[USER_KEY] = user.id
     st.session_state[TOKEN_KEY] = token
     st.query_params[SESSION_PARAM] = token
@@ -190,15 +231,15 @@ def logout() -> None:
     if isinstance(user_id, int):
         # The clips prefetched for this user go back to the queue for the others.
         release_leases(get_project(), user_id)
-    if SESSION_PARAM in st.query_params:
-        del st.query_params[SESSION_PARAM]
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    _forget_login()
 
 
 def render_login_form() -> None:
     """The login form; on success the script reruns as the logged-in user."""
     st.title("voxcart: log in")
+    ended = st.session_state.get(ENDED_KEY)
+    if isinstance(ended, str):
+        st.warning(ended)
     with st.form("voxcart_login"):
         username = st.text_input("Username", key="voxcart_login_username")
         password = st.text_input("Password", type="password", key="voxcart_login_password")
@@ -206,7 +247,11 @@ def render_login_form() -> None:
     if submitted:
         try:
             login(username, password)
-        except InvalidCredentialsError as exc:
+        except (
+            InvalidCredentialsError,
+            PermissionDeniedError,
+            throttle.LoginThrottledError,
+        ) as exc:
             st.error(str(exc))
             return
         st.rerun()

@@ -52,7 +52,7 @@ def demo(
     finally:
         project.close()
     typer.echo(
-        "demo accounts (demo projects only): "
+        "demo accounts (public passwords: they stop working once real audio is imported): "
         + ", ".join(f"{name} / {password}" for name, _role, password in accounts)
     )
     root = shlex.quote(str(summary.root))

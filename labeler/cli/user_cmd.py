@@ -1,4 +1,4 @@
-"""`voxcart user add` and `voxcart user list`: local accounts from the command line."""
+"""`voxcart user add|list|passwd|deactivate|activate`: local accounts from the command line."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.output import echo_table
 from voxcart.datasets.store.project import open_project
 from voxcart.datasets.store.schema import Role
-from voxcart.labeler.accounts.auth import validate_password
+from voxcart.labeler.accounts.auth import (
+    find_user,
+    set_active,
+    set_password,
+    validate_password,
+)
 from voxcart.labeler.errors import AccountError
 from voxcart.labeler.services.users import accounts, add_account
 
@@ -96,6 +101,59 @@ def list_cmd(
         typer.echo(json.dumps(record, ensure_ascii=False))
 
 
+UsernameArg = Annotated[str, typer.Argument(help="Login name of the account.")]
+
+
+def passwd(
+    username: UsernameArg,
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of stdin (scripts)."
+        ),
+    ] = False,
+) -> None:
+    """Set a new password; every open login of the account ends at its next click."""
+    password = _read_password(password_stdin)
+    validate_password(password)
+    project = open_project(project_dir, db)
+    try:
+        with project.session() as session:
+            user = find_user(session, username)
+            set_password(session, user.id, password)
+    finally:
+        project.close()
+    typer.echo(f"password of {user.username!r} changed; its open sessions have ended")
+
+
+def _set_active(username: str, project_dir: Path, db: str | None, active: bool) -> None:
+    project = open_project(project_dir, db)
+    try:
+        with project.session() as session:
+            user = find_user(session, username)
+            set_active(session, user.id, active)
+    finally:
+        project.close()
+    state = "activated" if active else "deactivated; its open sessions have ended"
+    typer.echo(f"user {user.username!r} {state}")
+
+
+def deactivate(
+    username: UsernameArg, project_dir: ProjectOption = Path("."), db: DbOption = None
+) -> None:
+    """Stop an account from logging in; its open sessions end at their next click."""
+    _set_active(username, project_dir, db, False)
+
+
+def activate(
+    username: UsernameArg, project_dir: ProjectOption = Path("."), db: DbOption = None
+) -> None:
+    """Let a deactivated account log in again (old sessions stay ended)."""
+    _set_active(username, project_dir, db, True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `user` command group to the root app."""
     user_app = typer.Typer(
@@ -103,4 +161,7 @@ def register(app: typer.Typer) -> None:
     )
     user_app.command("add")(add)
     user_app.command("list")(list_cmd)
+    user_app.command("passwd")(passwd)
+    user_app.command("deactivate")(deactivate)
+    user_app.command("activate")(activate)
     app.add_typer(user_app, name="user")

@@ -25,9 +25,8 @@ from voxcart.datasets.store.queue import (
     DEFAULT_LEASE_S,
     SECOND_PASS_KIND,
     LeasedTask,
-    best_priority,
     current_leases,
-    lease_next,
+    lease_best,
     release,
     task_is_open,
 )
@@ -302,27 +301,20 @@ def lease_for(
         holding: task ids the caller already shows (the editor's prefetched line): they are
             not resumed again, so repeated calls lease the next clips.
     """
+    kinds = (KIND, SECOND_PASS_KIND)
+    if not holding:
+        # One transaction: resume a held task, else one statement picks and claims the best
+        # task of both queues (see queue.lease_best).
+        return lease_best(project, user_id, kinds, config.lease_s, now=now, resume=True)
     held = [
         task
-        for task in (
-            *current_leases(project, user_id, KIND, now=now),
-            *current_leases(project, user_id, SECOND_PASS_KIND, now=now),
-        )
+        for kind in kinds
+        for task in current_leases(project, user_id, kind, now=now)
         if task.task_id not in holding
     ]
     if held:
         return min(held, key=lambda t: (-t.priority, t.task_id))
-    kinds = [KIND, SECOND_PASS_KIND]
-    second = best_priority(project, user_id, SECOND_PASS_KIND, now=now)
-    if second is not None:
-        first = best_priority(project, user_id, KIND, now=now)
-        if first is None or second >= first:
-            kinds.reverse()
-    for kind in kinds:
-        task = lease_next(project, user_id, kind, config.lease_s, now=now)
-        if task is not None:
-            return task
-    return None
+    return lease_best(project, user_id, kinds, config.lease_s, now=now)
 
 
 def release_leases(project: Project, user_id: int, now: datetime | None = None) -> int:

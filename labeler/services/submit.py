@@ -15,13 +15,21 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import DEFAULT_LEASE_S, LeasedTask, complete, enqueue, resolve_now
-from voxcart.datasets.store.revisions import TranscriptView, add_revision, current_transcripts
+from voxcart.datasets.store.revisions import (
+    TranscriptView,
+    add_revision,
+    build_revision,
+    current_transcripts,
+)
 from voxcart.datasets.store.schema import (
     Clip,
     Revision,
@@ -29,7 +37,6 @@ from voxcart.datasets.store.schema import (
     Suggestion,
     Task,
     TaskState,
-    User,
 )
 from voxcart.labeler.errors import NothingToUndoError, StaleEditError, SubmitError
 from voxcart.labeler.services import double_annotation
@@ -138,28 +145,62 @@ def _parse_status(status: RevisionStatus | str) -> RevisionStatus:
         raise SubmitError(f"status {status!r} is unknown; use one of: {allowed}") from exc
 
 
-def _lock_clip(session: Session, clip_id: int) -> Clip:
-    # A no-op UPDATE takes the write lock on SQLite and the row lock on PostgreSQL, so that
-    # the stale check below and the insert after it cannot interleave with another submit.
-    session.execute(
-        update(Clip)
-        .where(Clip.id == clip_id)
-        .values(id=Clip.id)
-        .execution_options(synchronize_session=False)
-    )
-    clip = session.get(Clip, clip_id)
-    if clip is None:
+def _lock_clip(session: Session | Connection, clip_id: int) -> float:
+    """Lock the clip's row and return its duration.
+
+    A no-op UPDATE takes the write lock on SQLite and the row lock on PostgreSQL, so that the
+    stale check and the insert after it cannot interleave with another submit of this clip.
+
+    Raises:
+        SubmitError: no clip has this id.
+    """
+    duration = session.execute(_STATEMENTS.lock_clip, {"clip_id": clip_id}).scalar()
+    if duration is None:
         raise SubmitError(f"clip {clip_id} does not exist")
-    return clip
+    return float(duration)
 
 
-def _newest(session: Session, clip_id: int) -> int | None:
-    return session.scalar(
-        select(Revision.id).where(Revision.clip_id == clip_id).order_by(Revision.id.desc()).limit(1)
-    )
+def _newest(session: Session | Connection, clip_id: int) -> int | None:
+    return session.execute(_STATEMENTS.newest, {"clip_id": clip_id}).scalar()
 
 
-def _refuse_if_stale(session: Session, clip_id: int, base_revision_id: int | None) -> int | None:
+class _Statements:
+    """The statements every submit runs, built once (building them cost more than running)."""
+
+    @cached_property
+    def lock_clip(self) -> Any:
+        return (
+            update(Clip)
+            .where(Clip.id == bindparam("clip_id"))
+            .values(id=Clip.id)
+            .returning(Clip.duration_s)
+            .execution_options(synchronize_session=False)
+        )
+
+    @cached_property
+    def newest(self) -> Any:
+        return (
+            select(Revision.id)
+            .where(Revision.clip_id == bindparam("clip_id"))
+            .order_by(Revision.id.desc())
+            .limit(1)
+        )
+
+    @cached_property
+    def suggestion_clip(self) -> Any:
+        return select(Suggestion.clip_id).where(Suggestion.id == bindparam("suggestion_id"))
+
+    @cached_property
+    def insert_revision(self) -> Any:
+        return insert(Revision).returning(Revision.id)
+
+
+_STATEMENTS = _Statements()
+
+
+def _refuse_if_stale(
+    session: Session | Connection, clip_id: int, base_revision_id: int | None
+) -> int | None:
     newest = _newest(session, clip_id)
     if newest != base_revision_id:
         if newest is None:
@@ -167,10 +208,21 @@ def _refuse_if_stale(session: Session, clip_id: int, base_revision_id: int | Non
                 f"base_revision_id={base_revision_id} is not a revision of clip {clip_id} "
                 "(the clip has none); submit with base_revision_id=None"
             )
+        orm = session if isinstance(session, Session) else Session(bind=session)
         raise StaleEditError(
-            clip_id, base_revision_id, current_transcripts(session, [clip_id])[clip_id]
+            clip_id, base_revision_id, current_transcripts(orm, [clip_id])[clip_id]
         )
     return newest
+
+
+def _revision_values(revision: Revision) -> dict[str, object]:
+    """The column values of an unsaved revision, for a Core INSERT (defaults fill the rest)."""
+    values = {}
+    for column in Revision.__table__.columns:
+        value = getattr(revision, column.key, None)
+        if value is not None:
+            values[column.key] = value
+    return values
 
 
 def submit(
@@ -224,36 +276,50 @@ def submit(
         isinstance(time_spent_s, int | float) and math.isfinite(time_spent_s) and time_spent_s >= 0
     ):
         raise SubmitError(f"time_spent_s={time_spent_s!r} must be a non-negative number")
-    with project.session() as session:
-        if session.get(User, user_id) is None:
-            raise SubmitError(f"user id {user_id} does not exist; log in again")
-        clip = _lock_clip(session, clip_id)
+    # Normalizing and checking the text are CPU work: done outside the transaction, so that the
+    # clip's lock (SQLite: the database's write lock) is held only for the few statements.
+    revision = build_revision(
+        clip_id,
+        body,
+        parsed,
+        source=SUBMIT_SOURCE,
+        user_id=user_id,
+        flags=clean_flags,
+        time_spent_s=time_spent_s,
+        suggestion_id=suggestion_id,
+    )
+    # Core statements on one connection, not the ORM session: a submit runs for every clip of
+    # every annotator, and the session's bookkeeping cost more than the statements.
+    with project.engine.begin() as conn:
         if suggestion_id is not None:
-            owner = session.scalar(select(Suggestion.clip_id).where(Suggestion.id == suggestion_id))
+            owner = conn.execute(
+                _STATEMENTS.suggestion_clip, {"suggestion_id": suggestion_id}
+            ).scalar()
             if owner != clip_id:
                 raise SubmitError(
                     f"suggestion {suggestion_id} is not a suggestion for clip {clip_id}"
                 )
-        previous = _refuse_if_stale(session, clip_id, base_revision_id)
-        revision = add_revision(
-            session,
-            clip_id,
-            body,
-            parsed,
-            source=SUBMIT_SOURCE,
-            user_id=user_id,
-            flags=clean_flags,
-            time_spent_s=time_spent_s,
-            suggestion_id=suggestion_id,
-        )
-        done = complete(session, task_id, clip_id, now) if task_id is not None else False
-        double_annotation.after_submit(session, project.config.labeling, clip_id, parsed, task_id)
-        warnings = (
-            ()
-            if parsed is RevisionStatus.SKIPPED
-            else check_transcript(body, clip.duration_s, config=checks)
-        )
-        return SubmitResult(revision.id, clip_id, previous, task_id, done, warnings)
+        duration = _lock_clip(conn, clip_id)
+        previous = _refuse_if_stale(conn, clip_id, base_revision_id)
+        revision.previous_id = previous
+        try:
+            # The user's foreign key is checked by the INSERT itself (one round trip fewer).
+            revision_id = conn.execute(
+                _STATEMENTS.insert_revision, _revision_values(revision)
+            ).scalar_one()
+        except IntegrityError as exc:
+            raise SubmitError(f"user id {user_id} does not exist; log in again") from exc
+        done = complete(conn, task_id, clip_id, now) if task_id is not None else False
+        if project.config.labeling.double_annotation > 0:
+            with Session(bind=conn) as session:
+                double_annotation.after_submit(
+                    session, project.config.labeling, clip_id, parsed, task_id
+                )
+                session.flush()
+    warnings = (
+        () if parsed is RevisionStatus.SKIPPED else check_transcript(body, duration, config=checks)
+    )
+    return SubmitResult(revision_id, clip_id, previous, task_id, done, warnings)
 
 
 def skip(

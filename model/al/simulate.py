@@ -295,7 +295,8 @@ def _launch(job: RunJob) -> subprocess.Popen[bytes]:
     """Start one run as ``python -m voxcart.model.al.simulate <job json>`` (a fresh process,
     whatever the parent's ``__main__`` is), its output going to ``<run>.log``."""
     job.run_dir.parent.mkdir(parents=True, exist_ok=True)
-    log = job.log_path.open("wb")
+    # Owner-only, like the project database: logs can quote transcripts and paths.
+    log = os.fdopen(os.open(job.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "voxcart.model.al.simulate", json.dumps(job.to_dict())],

@@ -82,10 +82,13 @@ def test_non_utf8_csv_rows_are_rejected_alone(project: Project, tmp_path: Path) 
     )
     (tmp_path / "m.csv").write_bytes(body + b"b.wav,bin\x00ary\n")
     report = import_source(project, tmp_path / "m.csv")
-    assert (report.imported, report.rejected) == (1, 2)
+    # The cp1252 row is rejected; the NUL is removed from the transcript and reported.
+    assert (report.imported, report.rejected, report.changed) == (2, 1, 1)
     assert all("UTF-8" in r.reason for r in report.rejections)
+    assert "U+0000 (NUL)" in report.changes[0].reason
     with project.session() as session:
-        assert session.scalar(select(Revision.verbatim)) == "caf\u00e9 ok"
+        texts = set(session.scalars(select(Revision.verbatim)))
+    assert texts == {"caf\u00e9 ok", "binary"}
 
 
 def test_binary_garbage_manifest_is_a_clear_error(project: Project, tmp_path: Path) -> None:

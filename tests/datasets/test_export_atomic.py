@@ -89,3 +89,26 @@ def test_external_sort_matches_sorted(lines: list[str]) -> None:
         assert list(sorter.sorted_lines(unique=True)) == sorted(set(lines))
     finally:
         sorter.close()
+
+
+def test_stale_partial_folders_are_cleaned_by_the_next_export(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    stale = tmp_path / ".old-export.k1ll3d.partial"
+    (stale / "audio").mkdir(parents=True)
+    (stale / "audio" / "half.wav").write_bytes(b"RIFF")
+    live = tmp_path / ".running.abc.partial"
+    live.mkdir()
+    held = os.open(live, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another export still writing
+    try:
+        with StagedDirectory(tmp_path / "new-export") as staged:
+            (staged.path / "manifest.jsonl").write_text("{}\n")
+            staged.publish()
+    finally:
+        os.close(held)
+    assert not stale.exists()
+    assert live.is_dir()
+    assert (tmp_path / "new-export" / "manifest.jsonl").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".running.abc.partial", "new-export"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -9,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import write_audio
 from tests.factories import add_recording_file
-from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.revisions import add_revision
 from voxcart.datasets.store.schema import Clip, RevisionStatus, Role, Split
-from voxcart.labeler.accounts import auth
+from voxcart.labeler.accounts import auth, login_sessions
 from voxcart.labeler.cli.app_cmd import APP_SCRIPT
 
 PASSWORDS = {role: f"pw-{role.value}-12345" for role in Role}
@@ -82,11 +83,24 @@ def annotate(
         ).id
 
 
+def log_in(at: AppTest, user_id: int) -> str:
+    """Put a live login of `user_id` into the AppTest's session (as the login form does)."""
+    project = open_project(os.environ["VOXCART_PROJECT"], os.environ.get("VOXCART_DB") or None)
+    try:
+        with project.session() as session:
+            token = login_sessions.start(session, user_id)
+    finally:
+        project.close()
+    at.session_state["voxcart_user_id"] = user_id
+    at.session_state["voxcart_login_token"] = token
+    return token
+
+
 def app(user_id: int | None = None) -> AppTest:
     """The whole app (navigation included), optionally already logged in."""
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT_S)
     if user_id is not None:
-        at.session_state["voxcart_user_id"] = user_id
+        log_in(at, user_id)
     return at
 
 
@@ -100,7 +114,7 @@ def page(module: str, user_id: int | None = None) -> AppTest:
     """One page rendered directly (no navigation), optionally logged in."""
     at = AppTest.from_function(_render_page, args=(module,), default_timeout=TIMEOUT_S)
     if user_id is not None:
-        at.session_state["voxcart_user_id"] = user_id
+        log_in(at, user_id)
     return at
 
 

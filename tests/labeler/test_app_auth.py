@@ -12,6 +12,7 @@ from tests.labeler.app_support import (
     texts,
 )
 from voxcart.datasets.store.schema import Role, User
+from voxcart.labeler.app import context
 from voxcart.labeler.app.context import PAGE_ROLES
 from voxcart.labeler.app.main import pages_for
 
@@ -20,6 +21,8 @@ from voxcart.labeler.app.main import pages_for
 def env(project, monkeypatch):
     monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
     monkeypatch.delenv("VOXCART_DB", raising=False)
+    # The wrong-password throttle lives for the server process: start each test with none.
+    context._login_throttle.clear()
     return make_accounts(project)
 
 
@@ -155,3 +158,76 @@ def test_a_forged_token_logs_nobody_in(env):
     at.query_params["session"] = "forged-token"
     at.run()
     assert "voxcart_user_id" not in at.session_state and "log in" in texts(at)
+
+
+def test_logout_in_one_tab_ends_the_other_at_its_next_click(env):
+    first = _login(app().run(), "annotator", PASSWORDS[Role.ANNOTATOR])
+    token = first.query_params["session"]
+    second = app()  # another tab holding the same login (same URL)
+    second.query_params["session"] = token
+    second.run()
+    assert "Logged in as" in texts(second)
+    first.button(key="voxcart_logout").click().run()
+    second.run()  # its next interaction
+    assert "voxcart_user_id" not in second.session_state
+    assert "session has ended" in texts(second)
+
+
+@pytest.mark.parametrize("how", ["password", "deactivate", "expiry"])
+def test_password_change_deactivation_and_expiry_end_open_sessions(env, project, how):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from voxcart.datasets.store.schema import LoginSession, utcnow
+    from voxcart.labeler.accounts import auth
+
+    at = _login(app().run(), "reviewer", PASSWORDS[Role.REVIEWER])
+    assert "Logged in as" in texts(at)
+    with project.session() as session:
+        if how == "password":
+            auth.set_password(session, env.reviewer, "a-brand-new-password")
+        elif how == "deactivate":
+            auth.set_active(session, env.reviewer, False)
+        else:
+            session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    at.run()
+    assert "voxcart_user_id" not in at.session_state
+    assert "session has ended" in texts(at)
+
+
+def test_wrong_passwords_are_throttled_in_the_app(env):
+    at = app().run()
+    for _ in range(3):
+        at = _login(at, "lead", "wrong-password")
+        assert "unknown username or wrong password" in texts(at)
+    at = _login(at, "lead", PASSWORDS[Role.LEAD])  # right password, but too soon
+    assert "try again in" in texts(at)
+    assert "voxcart_user_id" not in at.session_state
+
+
+def test_open_demo_session_ends_when_real_audio_arrives(project, monkeypatch, tmp_path):
+    from sqlalchemy import update
+
+    from tests.conftest import write_audio
+    from tests.labeler.helpers import make_clips
+    from voxcart.datasets.ingest.engine import import_source
+    from voxcart.datasets.store.schema import Clip, ClipReference
+    from voxcart.labeler.accounts.demo_users import ensure_demo_users
+
+    monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
+    monkeypatch.delenv("VOXCART_DB", raising=False)
+    context._login_throttle.clear()
+    (clip,) = make_clips(project, 1)
+    with project.session() as session:
+        session.execute(update(Clip).values(origin="demo"))
+        session.add(ClipReference(clip_id=clip, text="sony tv", source="demo-tts"))
+    ensure_demo_users(project)
+    at = _login(app().run(), "annotator", "voxcart-annotator")
+    assert "Logged in as" in texts(at)
+    import_source(project, write_audio(tmp_path / "real.wav", seconds=0.5))
+    at.run()
+    assert "voxcart_user_id" not in at.session_state
+    assert "public password" in texts(at)
+    at = _login(app().run(), "annotator", "voxcart-annotator")
+    assert "public password" in texts(at) and "voxcart_user_id" not in at.session_state

@@ -121,3 +121,33 @@ def test_root_streamlit_app_routes_like_the_packaged_script(project, monkeypatch
     at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=30).run()
     assert not at.exception
     assert at.text_input(key="voxcart_login_password") is not None
+
+
+def test_demo_accounts_stop_working_once_real_audio_is_imported(project, tmp_path):
+    from sqlalchemy import update
+
+    from tests.conftest import write_audio
+    from voxcart.datasets.ingest.engine import import_source
+    from voxcart.datasets.store.schema import Clip
+    from voxcart.labeler.accounts import login_sessions
+    from voxcart.labeler.accounts.demo_users import demo_login_problem
+
+    (clip,) = make_clips(project, 1)
+    with project.session() as session:
+        session.execute(update(Clip).values(origin="demo"))
+        session.add(ClipReference(clip_id=clip, text="sony tv", source="demo-tts"))
+    ensure_demo_users(project)
+    with project.session() as session:
+        ids = {name: auth.authenticate(session, name, pw).id for name, _r, pw in DEMO_ACCOUNTS}
+        assert all(demo_login_problem(session, i) is None for i in ids.values())
+    report = import_source(project, write_audio(tmp_path / "real.wav", seconds=0.5))
+    assert report.imported == 1
+    with project.session() as session:
+        problem = demo_login_problem(session, ids["annotator"])
+        assert problem is not None and "public password" in problem
+        assert "voxcart user passwd annotator" in problem
+        auth.set_password(session, ids["lead"], "a-private-password")
+    with project.session() as session:
+        assert demo_login_problem(session, ids["lead"]) is None  # private now: fine
+        token = login_sessions.start(session, ids["reviewer"])
+        assert login_sessions.resume(session, token) == ids["reviewer"]

@@ -81,3 +81,29 @@ def test_add_rejects_bad_input(app: typer.Typer, project: Project) -> None:
     assert isinstance(spaced.exception, AccountError)
     empty = runner.invoke(app, ["user", "list", "-p", root])
     assert "no users yet" in empty.output
+
+
+def test_passwd_and_deactivate_end_open_logins(app: typer.Typer, project: Project) -> None:
+    from voxcart.labeler.accounts import login_sessions
+
+    runner = CliRunner()
+    root = str(project.root)
+    runner.invoke(app, ["user", "add", "kim", "-p", root, "--password-stdin"], input="first-pass\n")
+    with project.session() as s:
+        token = login_sessions.start(s, authenticate(s, "kim", "first-pass").id)
+    result = runner.invoke(
+        app, ["user", "passwd", "kim", "-p", root, "--password-stdin"], input="second-pass\n"
+    )
+    assert result.exit_code == 0 and "open sessions have ended" in result.output
+    assert _login(project.root, "kim", "second-pass") == "annotator"
+    with project.session() as s:
+        assert login_sessions.resume(s, token) is None
+        token = login_sessions.start(s, authenticate(s, "kim", "second-pass").id)
+    result = runner.invoke(app, ["user", "deactivate", "kim", "-p", root])
+    assert result.exit_code == 0, result.output
+    with project.session() as s:
+        assert login_sessions.resume(s, token) is None
+    assert runner.invoke(app, ["user", "activate", "kim", "-p", root]).exit_code == 0
+    assert _login(project.root, "kim", "second-pass") == "annotator"
+    missing = runner.invoke(app, ["user", "deactivate", "nobody", "-p", root])
+    assert missing.exit_code != 0

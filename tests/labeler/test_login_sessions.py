@@ -34,3 +34,22 @@ def test_token_lifecycle(project):
         assert login_sessions.end(session, token) is True
         assert login_sessions.end(session, token) is False
         assert login_sessions.resume(session, token, now=now) is None  # logged out
+
+
+def test_password_change_and_deactivation_end_every_login(project):
+    from voxcart.labeler.accounts import auth
+
+    accounts = make_accounts(project)
+    with project.session() as session:
+        tokens = [login_sessions.start(session, accounts.lead) for _ in range(3)]
+        other = login_sessions.start(session, accounts.reviewer)
+    with project.session() as session:
+        auth.set_password(session, accounts.lead, "another-password-1")
+    with project.session() as session:
+        assert all(login_sessions.resume(session, t) is None for t in tokens)
+        assert login_sessions.resume(session, other) == accounts.reviewer
+        auth.set_active(session, accounts.reviewer, False)
+    with project.session() as session:
+        auth.set_active(session, accounts.reviewer, True)
+    with project.session() as session:
+        assert login_sessions.resume(session, other) is None  # reactivating does not revive it

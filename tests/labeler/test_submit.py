@@ -268,3 +268,10 @@ def test_expired_lease_work_is_kept_and_the_new_holder_sees_it(project: Project)
         base_revision_id=saved.revision_id,
     )
     assert not retry.task_completed and _revisions(project) == 2
+
+
+def test_submit_by_an_unknown_user_is_refused_and_stores_nothing(project: Project) -> None:
+    (clip,) = make_clips(project, 1)
+    with pytest.raises(SubmitError, match="does not exist; log in again"):
+        submit(project, 999_999, None, clip, "red shoes", "corrected")
+    assert _revisions(project) == 0
