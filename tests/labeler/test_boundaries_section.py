@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tests.labeler.app_support import TIMEOUT_S, make_accounts, make_audio_clips, texts
+from tests.labeler.app_support import TIMEOUT_S, log_in, make_accounts, make_audio_clips, texts
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import Clip
 
@@ -20,7 +20,7 @@ def _render_boundaries(clip_id: int) -> None:
 
 def _section(clip_id: int, user_id: int) -> AppTest:
     at = AppTest.from_function(_render_boundaries, args=(clip_id,), default_timeout=TIMEOUT_S)
-    at.session_state["voxcart_user_id"] = user_id
+    log_in(at, user_id)  # a real login token: every run re-checks the session
     return at.run()
 
 
