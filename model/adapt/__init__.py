@@ -3,7 +3,7 @@ and the guarded promotion of the adapted versions."""
 
 from voxcart.model.adapt.promote import PROMOTE_POLICIES, Promotion, check_promotion
 from voxcart.model.adapt.run import METHODS, AdaptConfig, AdaptResult, adapt_sphinx
-from voxcart.model.adapt.tools import SphinxToolsMissing, find_tools
+from voxcart.model.adapt.tools import SphinxToolsMissingError, find_tools
 
 __all__ = [
     "METHODS",
@@ -11,7 +11,7 @@ __all__ = [
     "AdaptConfig",
     "AdaptResult",
     "Promotion",
-    "SphinxToolsMissing",
+    "SphinxToolsMissingError",
     "adapt_sphinx",
     "check_promotion",
     "find_tools",

@@ -44,7 +44,9 @@ class Utterance:
     augmented: bool
 
 
-def _rows(session: Session, root: Path, ids_texts: dict[int, str], augmented: bool) -> list[Utterance]:
+def _rows(
+    session: Session, root: Path, ids_texts: dict[int, str], augmented: bool
+) -> list[Utterance]:
     if not ids_texts:
         return []
     key = Clip.parent_id if augmented else Clip.id
@@ -58,6 +60,8 @@ def _rows(session: Session, root: Path, ids_texts: dict[int, str], augmented: bo
         query = query.where(Clip.origin == AUGMENT_ORIGIN)
     out = []
     for clip_id, uid, source, offset, duration, labelled_id in session.execute(query):
+        if labelled_id is None:
+            continue
         path = Path(source)
         out.append(
             Utterance(

@@ -126,9 +126,10 @@ def _base_row(session: Any, base: str | None) -> ModelVersion:
     return row
 
 
-def _job_digest(base_id: int, corpus: Sequence[Utterance], config: AdaptConfig) -> str:
+def _job_digest(lm: str, corpus: Sequence[Utterance], config: AdaptConfig) -> str:
+    """Same LM, labels and options: same job (the acoustic prior is always the bundled one)."""
     text = json.dumps(
-        [base_id, config.method, config.tau, [(u.uid, u.text) for u in corpus]], sort_keys=True
+        [lm, config.method, config.tau, [(u.uid, u.text) for u in corpus]], sort_keys=True
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -209,7 +210,7 @@ def adapt_sphinx(
         progress: called with the name of each step as it starts.
 
     Raises:
-        SphinxToolsMissing: the CMU Sphinx tools are not installed.
+        SphinxToolsMissingError: the CMU Sphinx tools are not installed.
         ModelError: no such base, no labelled train clip, no utterance left to learn from,
             a name already taken by another model, or a failing tool (its log is named).
     """
@@ -233,7 +234,7 @@ def adapt_sphinx(
                 "no train clip has an accepted or corrected human transcript to adapt on; "
                 "label some train clips first"
             )
-        job = _job_digest(base_id, corpus, cfg)
+        job = _job_digest(str(base_config.get("content_hash") or base_id), corpus, cfg)
         done = _existing(session, job)
         done_name = done.name if done is not None else None
     if lm_folder is None:

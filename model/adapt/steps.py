@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voxcart.datasets.audio import TARGET_SR, load_audio, write_wav
+from voxcart.datasets.audio import TARGET_SR, AudioError, load_audio, write_wav
 from voxcart.model.adapt.corpus import Utterance
 from voxcart.model.adapt.mixw import read_sendump, write_mixw
 from voxcart.model.adapt.tools import SphinxTools
@@ -106,7 +106,7 @@ def compute_features(
         for utt in batch:
             try:
                 audio = load_audio(utt.path, utt.offset_s, utt.duration_s)
-            except Exception as exc:  # noqa: BLE001 - one unreadable clip must not stop the batch
+            except AudioError as exc:  # one unreadable clip must not stop the batch
                 failed[utt.uid] = f"unreadable audio: {exc}"
                 continue
             write_wav(wav / f"{utt.uid}.wav", np.asarray(audio, dtype=np.float32), TARGET_SR)
@@ -119,10 +119,22 @@ def compute_features(
             [
                 tools.sphinx_fe,
                 *_feature_args(hmm),
-                "-samprate", str(TARGET_SR),
-                "-remove_silence", "no",
-                "-mswav", "yes",
-                "-c", ctl, "-di", wav, "-ei", "wav", "-do", feat, "-eo", "mfc",
+                "-samprate",
+                str(TARGET_SR),
+                "-remove_silence",
+                "no",
+                "-mswav",
+                "yes",
+                "-c",
+                ctl,
+                "-di",
+                wav,
+                "-ei",
+                "wav",
+                "-do",
+                feat,
+                "-eo",
+                "mfc",
             ],
             work / "sphinx_fe.log",
         )
@@ -188,17 +200,27 @@ def baum_welch(
     output = run_tool(
         [
             tools.bw,
-            "-hmmdir", hmm,
-            "-moddeffn", mdef,
-            "-mixwfn", mixw,
-            "-ts2cbfn", ".ptm.",
+            "-hmmdir",
+            hmm,
+            "-moddeffn",
+            mdef,
+            "-mixwfn",
+            mixw,
+            "-ts2cbfn",
+            ".ptm.",
             *_decoder_args(hmm),
-            "-dictfn", dictionary,
-            "-fdictfn", hmm / "noisedict",
-            "-ctlfn", work / "train.fileids",
-            "-lsnfn", work / "train.transcription",
-            "-cepdir", work / "feat",
-            "-accumdir", accum,
+            "-dictfn",
+            dictionary,
+            "-fdictfn",
+            hmm / "noisedict",
+            "-ctlfn",
+            work / "train.fileids",
+            "-lsnfn",
+            work / "train.transcription",
+            "-cepdir",
+            work / "feat",
+            "-accumdir",
+            accum,
         ],
         log,
     )
@@ -222,28 +244,44 @@ def map_adapt(
     run_tool(
         [
             tools.map_adapt,
-            "-moddeffn", mdef,
-            "-ts2cbfn", ".ptm.",
-            "-meanfn", hmm / "means",
-            "-varfn", hmm / "variances",
-            "-mixwfn", mixw,
-            "-tmatfn", hmm / "transition_matrices",
-            "-accumdir", work / "accum",
-            "-tau", str(tau),
-            "-mapmeanfn", out / "means",
-            "-mapvarfn", out / "variances",
-            "-mapmixwfn", out / "mixture_weights",
-            "-maptmatfn", out / "transition_matrices",
+            "-moddeffn",
+            mdef,
+            "-ts2cbfn",
+            ".ptm.",
+            "-meanfn",
+            hmm / "means",
+            "-varfn",
+            hmm / "variances",
+            "-mixwfn",
+            mixw,
+            "-tmatfn",
+            hmm / "transition_matrices",
+            "-accumdir",
+            work / "accum",
+            "-tau",
+            str(tau),
+            "-mapmeanfn",
+            out / "means",
+            "-mapvarfn",
+            out / "variances",
+            "-mapmixwfn",
+            out / "mixture_weights",
+            "-maptmatfn",
+            out / "transition_matrices",
         ],
         log,
     )
     run_tool(
         [
             tools.mk_s2sendump,
-            "-pocketsphinx", "yes",
-            "-moddeffn", mdef,
-            "-mixwfn", out / "mixture_weights",
-            "-sendumpfn", out / "sendump",
+            "-pocketsphinx",
+            "yes",
+            "-moddeffn",
+            mdef,
+            "-mixwfn",
+            out / "mixture_weights",
+            "-sendumpfn",
+            out / "sendump",
         ],
         log,
     )
@@ -258,11 +296,16 @@ def mllr_solve(tools: SphinxTools, hmm: Path, work: Path, mdef: Path, out: Path)
     run_tool(
         [
             tools.mllr_solve,
-            "-moddeffn", mdef,
-            "-meanfn", hmm / "means",
-            "-varfn", hmm / "variances",
-            "-accumdir", work / "accum",
-            "-outmllrfn", out / MLLR_FILE,
+            "-moddeffn",
+            mdef,
+            "-meanfn",
+            hmm / "means",
+            "-varfn",
+            hmm / "variances",
+            "-accumdir",
+            work / "accum",
+            "-outmllrfn",
+            out / MLLR_FILE,
         ],
         work / "mllr_solve.log",
     )

@@ -21,7 +21,7 @@ SPHINXTRAIN_DIR = "/usr/lib/sphinxtrain"
 _TOOLS = ("bw", "map_adapt", "mllr_solve", "mk_s2sendump", "sphinx_fe", "pocketsphinx_mdef_convert")
 
 
-class SphinxToolsMissing(ModelError):
+class SphinxToolsMissingError(ModelError):
     """A CMU Sphinx tool needed for acoustic adaptation is not installed."""
 
 
@@ -41,7 +41,7 @@ def find_tools() -> SphinxTools:
     """Locate every tool.
 
     Raises:
-        SphinxToolsMissing: one or more tools are missing (the message names them, the Debian
+        SphinxToolsMissingError: one or more tools are missing (the message names them, the Debian
             packages and the install command).
     """
     folders = [os.environ.get("VOXCART_SPHINXTRAIN_DIR") or SPHINXTRAIN_DIR]
@@ -55,7 +55,7 @@ def find_tools() -> SphinxTools:
         else:
             found[tool] = Path(where)
     if missing:
-        raise SphinxToolsMissing(
+        raise SphinxToolsMissingError(
             f"sphinx acoustic adaptation needs the CMU Sphinx tools ({', '.join(missing)} not "
             f"found) from the Debian packages {', '.join(PACKAGES)}; install them with "
             f"`{INSTALL_HINT}` (scripts/setup.sh does this when run as root)"

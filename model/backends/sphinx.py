@@ -86,9 +86,7 @@ class SphinxBackend:
                 acoustic = f"am:{_digest(self._hmm / 'means')}{_digest(self._hmm / 'sendump')}"
             if self._mllr is not None:
                 acoustic += f"/mllr:{_digest(self._mllr)}"
-            self._version = (
-                f"pocketsphinx-{engine}/{acoustic}/lm:{lm}/dict:{_digest(self._dict)}"
-            )
+            self._version = f"pocketsphinx-{engine}/{acoustic}/lm:{lm}/dict:{_digest(self._dict)}"
         return self._version
 
     def load(self) -> None:

@@ -44,9 +44,7 @@ def train_cmd(
             "of the bundled acoustic model with the CMU Sphinx tools, on CPU)."
         ),
     ] = "ctc",
-    method: Annotated[
-        str, typer.Option(help="sphinx: map (default) or mllr.")
-    ] = "map",
+    method: Annotated[str, typer.Option(help="sphinx: map (default) or mllr.")] = "map",
     with_augmented: Annotated[
         bool,
         typer.Option(
@@ -114,7 +112,9 @@ def train_cmd(
         _train_sphinx(project_dir, db, base, out, method, with_augmented, tau, promote)
         return
     if backend != "ctc":
-        raise typer.BadParameter(f"{backend!r} is unknown; use ctc or sphinx", param_hint="--backend")
+        raise typer.BadParameter(
+            f"{backend!r} is unknown; use ctc or sphinx", param_hint="--backend"
+        )
     if base is None or out is None:
         raise typer.BadParameter("ctc training needs --base and --out", param_hint="--base/--out")
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
@@ -179,12 +179,15 @@ def _train_sphinx(
     tau: float,
     promote: str,
 ) -> None:
-    from voxcart.model.adapt import AdaptConfig, adapt_sphinx
+    from voxcart.model.adapt import AdaptConfig, adapt_sphinx, find_tools
 
+    find_tools()  # before opening the project: the missing packages are the first thing to fix
     config = AdaptConfig(method=method, with_augmented=with_augmented, tau=tau, promote=promote)
     project = open_project(project_dir, db)
     try:
-        result = adapt_sphinx(project, base, out, config, progress=lambda s: typer.echo(s, err=True))
+        result = adapt_sphinx(
+            project, base, out, config, progress=lambda s: typer.echo(s, err=True)
+        )
     finally:
         project.close()
     done = "" if result.created else " (already trained: reused)"
