@@ -169,6 +169,15 @@ def select_cmd(
     _echo_round(result)
 
 
+AdaptOption = Annotated[
+    str,
+    typer.Option(
+        help="sphinx rounds: also adapt the acoustic model on every label so far (map or mllr; "
+        "kept only if it beats the LM-only model on dev), or none (rebuild the LM only)."
+    ),
+]
+
+
 def train_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -181,9 +190,10 @@ def train_cmd(
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
     device: DeviceOption = "auto",
+    adapt: AdaptOption = "none",
 ) -> None:
-    """Build the next model from the labels so far (sphinx: rebuild the LM; ctc: fine-tune),
-    re-suggest, and evaluate it."""
+    """Build the next model from the labels so far (sphinx: rebuild the LM and optionally
+    adapt the acoustics; ctc: fine-tune), re-suggest, and evaluate it."""
     settings = load_train_config(train_config) if train_config is not None else None
     project = open_project(project_dir, db)
     try:
@@ -196,6 +206,7 @@ def train_cmd(
             reference=reference,
             train_config=settings,
             device=device,
+            adapt=adapt,
         )
     finally:
         project.close()
@@ -207,6 +218,12 @@ def train_cmd(
     if isinstance(pseudo, dict):
         typer.echo(
             f"pseudo-labels: {pseudo['clips']} clip(s) at confidence >= {pseudo['min_confidence']}"
+        )
+    acoustic = result.metrics.get("acoustic")
+    if isinstance(acoustic, dict):
+        kept = "kept" if acoustic.get("kept") else "not kept"
+        typer.echo(
+            f"acoustic {acoustic['method']}: {acoustic['model']} {kept} ({acoustic['reason']})"
         )
     for line in eval_lines(result.metrics.get("eval") or {}):
         typer.echo(line)
@@ -292,6 +309,7 @@ def run_cmd(
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
     device: DeviceOption = "auto",
+    adapt: AdaptOption = "none",
 ) -> None:
     """Chain rounds: select, wait for (or simulate) labels, train, evaluate; resumes."""
     if annotate not in ANNOTATORS:
@@ -311,6 +329,7 @@ def run_cmd(
         reference=reference,
         train_config=load_train_config(train_config) if train_config is not None else None,
         device=device,
+        adapt=adapt,
     )
     project = open_project(project_dir, db)
     try:
@@ -347,6 +366,7 @@ def simulate_cmd(
         Path | None,
         typer.Option(help="Output folder (default: <project>/reports/al-simulation)."),
     ] = None,
+    adapt: AdaptOption = "none",
 ) -> None:
     """Prove selection against random: replay rounds with the demo's hidden references as the
     annotator; write learning curves (PNG, CSV) and label efficiency."""
@@ -361,6 +381,7 @@ def simulate_cmd(
         start="current" if start == "current" else "catalog-only",
         diversity=diversity,
         workers=workers,
+        adapt=adapt,
     )
     project = open_project(project_dir, db)
     target = out or project.root / "reports" / "al-simulation"
