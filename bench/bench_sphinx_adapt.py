@@ -1,8 +1,8 @@
 """Sphinx acoustic adaptation on CPU: WER before/after and time per round by labelled clips, and
 the far-field augmentation effect.
 
-Builds a demo project (synthetic voices; its speaker-based splits keep dev and test speakers
-out of train), builds the catalog LM once (catalog and query templates only, so that only the
+Builds a demo project (synthetic voices; the last quarter of its speakers forms the test split
+and is never adapted on), builds the catalog LM once (catalog and query templates only, so that only the
 acoustics change between rows), then labels train clips from the hidden references (a
 bench-only stand-in for annotators) in growing sets and MAP-adapts the bundled acoustic model
 on each (``adapt_sphinx``, from the same LM). Every model is scored on the test split's

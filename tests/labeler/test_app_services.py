@@ -134,3 +134,22 @@ def test_root_streamlit_app_routes_like_the_packaged_script(project, monkeypatch
     at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=30).run()
     assert not at.exception
     assert at.text_input(key="voxcart_login_password") is not None
+
+
+def test_model_versions_show_promotion_and_the_live_version(project):
+    from voxcart.labeler.services.overview import model_versions
+    from voxcart.model.versions import register_model
+
+    with project.session() as session:
+        register_model(session, "shop-v1", "sphinx", None, {})
+        better = register_model(session, "shop-v2", "sphinx", None, {})
+        better.metrics = {
+            "promotion": {"promoted": True, "dev_wer_before": 0.3, "dev_wer_after": 0.2}
+        }
+        worse = register_model(session, "shop-v3", "sphinx", None, {})
+        worse.metrics = {
+            "promotion": {"promoted": False, "dev_wer_before": 0.2, "dev_wer_after": 0.4}
+        }
+    views = {v.name: v for v in model_versions(project)}
+    assert [n for n, v in views.items() if v.live] == ["shop-v2"]
+    assert (views["shop-v3"].dev_wer_before, views["shop-v3"].dev_wer_after) == (0.2, 0.4)
