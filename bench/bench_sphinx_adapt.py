@@ -2,8 +2,8 @@
 the far-field augmentation effect.
 
 Builds a demo project (synthetic voices; the last quarter of its speakers forms the test split
-and is never adapted on), builds the catalog LM once (catalog and query templates only, so that only the
-acoustics change between rows), then labels train clips from the hidden references (a
+and is never adapted on), builds the catalog LM once (catalog and query templates only, so
+that only the acoustics change between rows), then labels train clips from the hidden references (a
 bench-only stand-in for annotators) in growing sets and MAP-adapts the bundled acoustic model
 on each (``adapt_sphinx``, from the same LM). Every model is scored on the test split's
 held-out speakers against the hidden references, next to the unadapted LM-only model.
