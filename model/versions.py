@@ -29,6 +29,15 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 TRAINING_KEY = "training"
 """The model-version config key holding how a model was trained (not a decoding setting)."""
+PROMOTION_KEY = "promotion"
+"""The model-version metrics key holding the promotion decision of a trained version."""
+
+
+def is_promoted(row: ModelVersion) -> bool:
+    """Whether a version may be the default of its base name: every version is, except a
+    trained one whose promotion check refused it (or has not run yet)."""
+    decision = (row.metrics or {}).get(PROMOTION_KEY)
+    return not isinstance(decision, Mapping) or bool(decision.get("promoted"))
 
 
 def check_name(name: str) -> str:
@@ -84,19 +93,24 @@ def ensure_generic_model(session: Session) -> ModelVersion:
     )
 
 
-def latest_version(session: Session, base: str) -> ModelVersion | None:
-    """The newest model named ``<base>-v<N>`` (highest N), or None."""
+def latest_version(
+    session: Session, base: str, *, promoted_only: bool = False
+) -> ModelVersion | None:
+    """The newest model named ``<base>-v<N>`` (highest N; with `promoted_only`, among the
+    promoted versions), or None."""
     pattern = re.compile(rf"^{re.escape(base)}-v(\d+)$")
     best: tuple[int, ModelVersion] | None = None
     for row in session.scalars(select(ModelVersion).where(ModelVersion.name.like(f"{base}-v%"))):
         match = pattern.match(row.name)
+        if promoted_only and not is_promoted(row):
+            continue
         if match and (best is None or int(match.group(1)) > best[0]):
             best = (int(match.group(1)), row)
     return best[1] if best else None
 
 
 def find_model(session: Session, name: str) -> ModelVersion:
-    """A model by exact name, or the newest ``<name>-v<N>`` when `name` is a base name.
+    """A model by exact name, or the newest promoted ``<name>-v<N>`` when `name` is a base name.
 
     ``sphinx-generic`` is registered on first use.
 
@@ -107,7 +121,7 @@ def find_model(session: Session, name: str) -> ModelVersion:
         return ensure_generic_model(session)
     row = session.scalar(select(ModelVersion).where(ModelVersion.name == name))
     if row is None:
-        row = latest_version(session, name)
+        row = latest_version(session, name, promoted_only=True)
     if row is None:
         known = ", ".join(sorted(session.scalars(select(ModelVersion.name)))) or "none"
         hint = " (run `voxcart lm build` first)" if name.startswith(CATALOG_MODEL) else ""

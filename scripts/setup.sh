@@ -7,6 +7,17 @@ PYTHON="${PYTHON:-python3}"
 extras=""
 [[ "${1:-}" == "--dev" ]] && extras="[dev]"
 
+# The CMU Sphinx tools behind `voxcart train --backend sphinx` (acoustic adaptation on CPU):
+# installed with apt-get when running as root and missing, as scripts/test.sh does for Chromium.
+if [[ ! -x /usr/lib/sphinxtrain/bw || ! -x "$(command -v sphinx_fe || true)" ||
+    ! -x "$(command -v pocketsphinx_mdef_convert || true)" ]]; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq sphinxtrain sphinxbase-utils pocketsphinx >/dev/null
+    else
+        echo "voxcart: note: acoustic adaptation needs: sudo apt-get install -y sphinxtrain sphinxbase-utils pocketsphinx" >&2
+    fi
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi

@@ -67,7 +67,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "train": (
         "voxcart.model.cli.train_cmd",
-        "Fine-tune a CTC model on accepted human transcripts (train split), validate on dev.",
+        "Fine-tune a CTC model, or adapt the sphinx acoustic model, on accepted human "
+        "transcripts (train split); validate on dev.",
     ),
     "model": ("voxcart.model.cli.model_cmd", "Registered model versions."),
     "al": ("voxcart.model.cli.al_cmd", "Active-learning rounds."),

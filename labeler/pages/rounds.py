@@ -20,6 +20,10 @@ from voxcart.model.versions import CATALOG_MODEL
 POLL_S = 2.0
 
 
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
 def _metrics(metrics: dict[str, object]) -> str:
     return json.dumps(metrics, sort_keys=True, default=str) if metrics else ""
 
@@ -133,6 +137,10 @@ def render() -> None:
                         "name": v.name,
                         "backend": v.backend,
                         "parent": v.parent or "",
+                        "live": "live" if v.live else "",
+                        "dev WER before": _pct(v.dev_wer_before),
+                        "dev WER after": _pct(v.dev_wer_after),
+                        "promotion": v.promotion,
                         "metrics": _metrics(v.metrics),
                         "created": v.created_at,
                     }

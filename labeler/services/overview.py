@@ -18,6 +18,7 @@ from voxcart.datasets.store.schema import (
 )
 from voxcart.datasets.store.schema import utcnow as _utcnow
 from voxcart.labeler.services.submit import SUBMIT_SOURCE
+from voxcart.model.versions import PROMOTION_KEY, latest_version
 
 
 @dataclass(frozen=True)
@@ -95,21 +96,44 @@ class ModelVersionView:
     parent: str | None
     metrics: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
+    live: bool = False
+    dev_wer_before: float | None = None
+    dev_wer_after: float | None = None
+    promotion: str = ""
+
+
+def _live_ids(session: Any, rows: Any) -> set[int]:
+    """The version each base name resolves to (its newest promoted ``<base>-v<N>``)."""
+    live = set()
+    for series in {row.name.rsplit("-v", 1)[0] for row in rows if "-v" in row.name}:
+        row = latest_version(session, series, promoted_only=True)
+        if row is not None:
+            live.add(row.id)
+    return live
 
 
 def model_versions(project: Project) -> list[ModelVersionView]:
-    """Every registered model version, newest first."""
+    """Every registered model version, newest first, with its promotion check (dev WER
+    before/after) and whether it is the live version of its base name."""
     with project.session() as session:
         rows = session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
         names = {row.id: row.name for row in rows}
-        return [
-            ModelVersionView(
-                id=row.id,
-                name=row.name,
-                backend=row.backend,
-                parent=names.get(row.parent_id) if row.parent_id is not None else None,
-                metrics=dict(row.metrics or {}),
-                created_at=row.created_at,
+        live = _live_ids(session, rows)
+        views = []
+        for row in rows:
+            decision = dict((row.metrics or {}).get(PROMOTION_KEY) or {})
+            views.append(
+                ModelVersionView(
+                    id=row.id,
+                    name=row.name,
+                    backend=row.backend,
+                    parent=names.get(row.parent_id) if row.parent_id is not None else None,
+                    metrics=dict(row.metrics or {}),
+                    created_at=row.created_at,
+                    live=row.id in live,
+                    dev_wer_before=decision.get("dev_wer_before"),
+                    dev_wer_after=decision.get("dev_wer_after"),
+                    promotion=str(decision.get("reason", "")),
+                )
             )
-            for row in rows
-        ]
+        return views

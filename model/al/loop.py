@@ -60,6 +60,8 @@ class LoopOptions:
         reference: ``human`` or ``hidden`` references for those measurements.
         train_config: fine-tuning settings of ctc rounds (None: the defaults).
         device: where ctc rounds train: auto, cpu or cuda.
+        adapt: sphinx rounds: ``map`` or ``mllr`` also adapt the acoustic model, ``none``
+            rebuilds the LM only.
     """
 
     strategy: str = "least-confidence"
@@ -78,6 +80,7 @@ class LoopOptions:
     reference: str = "human"
     train_config: TrainConfig | None = None
     device: str = "auto"
+    adapt: str = "none"
 
     def __post_init__(self) -> None:
         if self.annotator not in ANNOTATORS:
@@ -269,6 +272,7 @@ def run_rounds(
             reference=opts.reference,
             label_sources=(ORACLE_SOURCE,) if opts.annotator == "oracle" else (),
             train_config=opts.train_config,
+            adapt=opts.adapt,
             device=opts.device,
         )
         trained.append(result)

@@ -9,6 +9,7 @@ that the CLI (``voxcart al status``) and the app's rounds page show.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,6 +236,52 @@ class PseudoLabelUse:
 
 
 @dataclass(frozen=True)
+class AcousticRound:
+    """A round's acoustic adaptation (sphinx MAP/MLLR): kept only if it beat the LM-only model.
+
+    Attributes:
+        method: ``map`` or ``mllr``.
+        model: the adapted model version.
+        kept: whether the round uses it (its dev WER beat the LM-only model's).
+        used: utterances adapted on.
+        skipped: utterances the aligner could not use.
+        seconds: the adaptation's wall time.
+        dev_wer_before: the LM-only model's dev WER.
+        dev_wer_after: the adapted model's dev WER.
+        reason: why it was kept or not.
+    """
+
+    method: str
+    model: str
+    kept: bool
+    used: int | None = None
+    skipped: int | None = None
+    seconds: float | None = None
+    dev_wer_before: float | None = None
+    dev_wer_after: float | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AcousticRound:
+        """Read the stored form."""
+        return cls(
+            method=str(data.get("method", "")),
+            model=str(data.get("model", "")),
+            kept=bool(data.get("kept")),
+            used=_int(data.get("used")),
+            skipped=_int(data.get("skipped")),
+            seconds=_float(data.get("seconds")),
+            dev_wer_before=_float(data.get("dev_wer_before")),
+            dev_wer_after=_float(data.get("dev_wer_after")),
+            reason=_str(data.get("reason")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored (JSON) form."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class RoundMetrics:
     """What a round did: the ``al_rounds.metrics`` column (selection counts, then training).
 
@@ -252,6 +299,7 @@ class RoundMetrics:
         pool_sample: the unlabelled clips it re-suggested (0 none, None all).
         pseudo_labels: the pseudo-labels it learned from, or None.
         evaluations: its measurements per split.
+        acoustic: its acoustic adaptation, where the round adapted (``--adapt``).
     """
 
     selected_clips: int | None = None
@@ -267,6 +315,7 @@ class RoundMetrics:
     pool_sample: int | None = None
     pseudo_labels: PseudoLabelUse | None = None
     evaluations: Mapping[str, SplitEval] = field(default_factory=dict)
+    acoustic: AcousticRound | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> RoundMetrics:
@@ -302,6 +351,11 @@ class RoundMetrics:
             pool_sample=_int(data.get("pool_sample")),
             pseudo_labels=PseudoLabelUse.from_dict(pseudo) if isinstance(pseudo, Mapping) else None,
             evaluations=evaluations,
+            acoustic=(
+                AcousticRound.from_dict(data["acoustic"])
+                if isinstance(data.get("acoustic"), Mapping)
+                else None
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -320,6 +374,7 @@ class RoundMetrics:
             "pool_sample": self.pool_sample,
             "pseudo_labels": self.pseudo_labels.to_dict() if self.pseudo_labels else None,
             "eval": {k: v.to_dict() for k, v in self.evaluations.items()} or None,
+            "acoustic": self.acoustic.to_dict() if self.acoustic else None,
         }
         return {key: value for key, value in out.items() if value is not None}
 

@@ -32,7 +32,7 @@ from voxcart.model.al.scorers import SCORER_NAMES, make_scorer
 from voxcart.model.al.select import DIVERSITY_RULES, Budget, Diversity, parse_budget
 from voxcart.model.al.select import select as select_clips
 from voxcart.model.errors import ModelError
-from voxcart.model.versions import find_model
+from voxcart.model.versions import find_model, is_promoted
 
 SELECTING = "selecting"
 QUEUED = "queued"
@@ -83,17 +83,18 @@ class RoundResult:
 
 
 def newest_suggesting_model(session: Session) -> ModelVersion:
-    """The newest model version that has suggested any clip.
+    """The newest promoted model version that has suggested any clip.
 
     Raises:
         ModelError: no model has suggested anything yet.
     """
-    row = session.scalar(
+    # A trained version refused by its dev check suggested only dev clips: skip it.
+    rows = session.scalars(
         select(ModelVersion)
         .where(ModelVersion.id.in_(select(Suggestion.model_version_id)))
         .order_by(ModelVersion.id.desc())
-        .limit(1)
     )
+    row = next((r for r in rows if is_promoted(r)), None)
     if row is None:
         raise ModelError(
             "no model version has suggested any clip yet; run `voxcart suggest` first "

@@ -32,6 +32,8 @@ class SimulationConfig:
         diversity: the diversity rule of plain scorers (presets bring their own; ``random``
             never uses one).
         workers: runs in parallel (processes).
+        adapt: ``none`` (LM-only rounds) or ``map``/``mllr`` (each round also adapts the
+            acoustic model on the oracle labels so far).
     """
 
     strategies: tuple[str, ...] = DEFAULT_STRATEGIES
@@ -42,6 +44,7 @@ class SimulationConfig:
     start: StartModel = "catalog-only"
     diversity: str = "none"
     workers: int = 2
+    adapt: str = "none"
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -51,6 +54,8 @@ class SimulationConfig:
                 raise ModelError(
                     f"strategy={name!r} is unknown; use one of {', '.join(STRATEGIES)}"
                 )
+        if self.adapt not in ("none", "map", "mllr"):
+            raise ModelError(f"adapt={self.adapt!r} is unknown; use none, map or mllr")
         if "random" not in self.strategies:
             raise ModelError(
                 "strategies must include 'random': label efficiency is measured against it"

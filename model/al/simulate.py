@@ -57,7 +57,15 @@ from voxcart.model.suggest import suggest
 START_BASE = "sim-catalog"
 EVAL_SPLIT = "heldout"
 _COPIED = ("voxcart.toml", "models")
-_NOT_LINKED = {"voxcart.db", "voxcart.db-wal", "voxcart.db-shm", "reports", "exports", "models"}
+_NOT_LINKED = {
+    "voxcart.db",
+    "voxcart.db-wal",
+    "voxcart.db-shm",
+    "reports",
+    "exports",
+    "models",
+    "runs",
+}
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,7 @@ def run_one(
                 pool_sample=0 if random or last else config.pool_sample,
                 eval_splits=(),
                 reference="hidden",
+                adapt=config.adapt,
             )
             result = run_rounds(project, 1, options)
             trained = result.trained[-1]

@@ -24,7 +24,13 @@ from voxcart.datasets.store.revisions import latest_revision_ids, training_label
 from voxcart.datasets.store.schema import Clip, ModelVersion, Revision
 from voxcart.model.al.candidates import pool_clip_ids
 from voxcart.model.al.pseudo import PseudoLabels, check_threshold, confident_suggestions
-from voxcart.model.al.records import PseudoLabelUse, RoundMetrics, RoundParams, SplitEval
+from voxcart.model.al.records import (
+    AcousticRound,
+    PseudoLabelUse,
+    RoundMetrics,
+    RoundParams,
+    SplitEval,
+)
 from voxcart.model.al.rounds import (
     SELECTING,
     TRAINED,
@@ -48,6 +54,8 @@ _VERSION_RE = re.compile(r"^(?P<base>.+)-v\d+$")
 _ROUND_RE = re.compile(r"^(?P<base>.+)-al\d+$")
 TRAINABLE_BACKENDS: tuple[str, ...] = ("sphinx", "ctc")
 """Backends whose models a round can retrain."""
+ADAPT_METHODS: tuple[str, ...] = ("none", "map", "mllr")
+"""Acoustic adaptation of a sphinx round after its LM rebuild (``none``: the LM only)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,36 @@ class NextModel:
     created: bool
     trained_on: int
     pseudo: PseudoLabelUse | None
+    acoustic: AcousticRound | None = None
+
+
+def _adapt_round(
+    project: Project, lm: NextModel, adapt: str, reference: str, sources: Sequence[str]
+) -> NextModel:
+    """MAP/MLLR-adapt the bundled acoustics on every label so far, with the round's new LM;
+    the round keeps the adapted model only if it beats the LM-only one on dev."""
+    from voxcart.model.adapt import AdaptConfig, adapt_sphinx
+
+    config = AdaptConfig(method=adapt, reference=reference, label_sources=tuple(sources))
+    result = adapt_sphinx(project, lm.model_name, None, config)
+    promotion = result.promotion
+    kept = promotion is not None and promotion.promoted
+    summary = AcousticRound(
+        method=adapt,
+        model=result.model_name,
+        kept=kept,
+        used=result.used,
+        skipped=len(result.skipped),
+        seconds=result.seconds,
+        dev_wer_before=promotion.dev_wer_before if promotion else None,
+        dev_wer_after=promotion.dev_wer_after if promotion else None,
+        reason=promotion.reason if promotion else None,
+    )
+    if not kept:
+        return dataclasses.replace(lm, acoustic=summary)
+    return NextModel(
+        result.model_name, result.model_id, result.created, lm.trained_on, lm.pseudo, summary
+    )
 
 
 def _next_sphinx(
@@ -234,6 +272,7 @@ def train_round(
     label_sources: Sequence[str] = (),
     train_config: TrainConfig | None = None,
     device: str = "auto",
+    adapt: str = "none",
 ) -> RoundResult:
     """Turn a round's labels into a new model version and measure it.
 
@@ -267,6 +306,10 @@ def train_round(
             `pseudo_min_confidence` sets its ``pseudo_label_threshold`` (the trainer's rule:
             mean suggestion confidence).
         device: ctc only: auto, cpu or cuda.
+        adapt: sphinx only: after the LM rebuild, also adapt the acoustic model on every label
+            so far (``map`` or ``mllr``, :mod:`voxcart.model.adapt`); the round keeps the
+            adapted version only if its dev WER beats the LM-only one (``reference``
+            transcripts), and records the attempt under ``acoustic``. ``none``: LM only.
 
     Returns:
         The round, now ``trained``, with the new model and its metrics.
@@ -277,6 +320,8 @@ def train_round(
         TrainingError: the ctc fine-tuning fails (e.g. no labelled train clip).
     """
     _check_train_options(pseudo_min_confidence, pool_sample, eval_splits, reference)
+    if adapt not in ADAPT_METHODS:
+        raise ModelError(f"adapt={adapt!r} is unknown; use one of {', '.join(ADAPT_METHODS)}")
     with project.session() as session:
         row = find_round(session, round_number)
         if row.status == SELECTING:
@@ -320,6 +365,8 @@ def train_round(
         built = _next_sphinx(
             project, before, dataclasses.replace(corpus, label_sources=sources), pseudo
         )
+        if adapt != "none":
+            built = _adapt_round(project, built, adapt, reference, sources)
     with project.session() as session:
         new = session.get(ModelVersion, built.model_id)
         if new is None:
@@ -350,6 +397,7 @@ def train_round(
             suggested={"dev": dev.suggested, "unlabeled": pool_suggested},
             pool_sample=pool_sample,
             pseudo_labels=built.pseudo,
+            acoustic=built.acoustic,
             evaluations=evaluations,
         ).to_dict()
         session.flush()

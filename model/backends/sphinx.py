@@ -3,7 +3,9 @@
 A model version with no folder uses the bundled generic LM and dictionary (``sphinx-generic``);
 one with a folder uses its ``lm.arpa`` and ``words.dict`` (the catalog LM built by
 :mod:`voxcart.model.lm.build`). Word confidences are the lattice posteriors of the best path,
-word times come from its segmentation (100 frames a second).
+word times come from its segmentation (100 frames a second). An acoustically adapted version
+(:mod:`voxcart.model.adapt`) names its own acoustic-model folder (``hmm``) or an MLLR
+transform (``mllr``) inside its model folder.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class SphinxBackend:
     """pocketsphinx decoding with the bundled acoustic model and a generic or catalog LM.
 
     Config keys (all optional): ``lm`` and ``dict`` (file names inside the model folder),
-    ``nbest`` (alternatives kept, 0 for none), ``lw`` (language weight), ``beam``/``wbeam``.
+    ``nbest`` (alternatives kept, 0 for none), ``lw`` (language weight), ``beam``/``wbeam``,
+    ``hmm`` (an acoustic-model folder inside the model folder; default: the bundled one) and
+    ``mllr`` (an MLLR transform file inside the model folder).
     """
 
     name = "sphinx"
@@ -53,25 +57,36 @@ class SphinxBackend:
         if self._nbest < 0:
             raise ModelError(f"model {spec.name!r}: config nbest={self._nbest} must be >= 0")
         self._options = {k: config[k] for k in ("lw", "beam", "wbeam") if k in config}
+        self._hmm = bundled_hmm_path()
+        self._mllr: Path | None = None
         if spec.path is None:
             self._lm: Path | None = None
             self._dict = bundled_dict_path()
         else:
             self._lm = spec.path / str(config.get("lm", "lm.arpa"))
             self._dict = spec.path / str(config.get("dict", "words.dict"))
+            if config.get("hmm"):
+                self._hmm = spec.path / str(config["hmm"])
+            if config.get("mllr"):
+                self._mllr = spec.path / str(config["mllr"])
         self._decoder: Any = None
         self._version: str | None = None
 
     @property
     def version(self) -> str:
-        """pocketsphinx version plus digests of the LM and dictionary in use."""
+        """pocketsphinx version plus digests of the LM, dictionary and adapted acoustics."""
         if self._version is None:
             try:
                 engine = metadata.version("pocketsphinx")
             except metadata.PackageNotFoundError:
                 engine = "unknown"
             lm = _digest(self._lm) if self._lm is not None else "bundled-en-us"
-            self._version = f"pocketsphinx-{engine}/en-us/lm:{lm}/dict:{_digest(self._dict)}"
+            acoustic = "en-us"
+            if self._hmm != bundled_hmm_path():
+                acoustic = f"am:{_digest(self._hmm / 'means')}{_digest(self._hmm / 'sendump')}"
+            if self._mllr is not None:
+                acoustic += f"/mllr:{_digest(self._mllr)}"
+            self._version = f"pocketsphinx-{engine}/{acoustic}/lm:{lm}/dict:{_digest(self._dict)}"
         return self._version
 
     def load(self) -> None:
@@ -84,15 +99,17 @@ class SphinxBackend:
             return
         from pocketsphinx import Config, Decoder
 
-        for path in (self._lm, self._dict):
+        for path in (self._lm, self._dict, self._mllr, self._hmm / "means"):
             if path is not None and not path.is_file():
                 raise ModelError(
                     f"model {self.spec.name!r}: {path} is missing; rebuild it with "
                     "`voxcart lm build`"
                 )
         config = Config()
-        config["hmm"] = str(bundled_hmm_path())
+        config["hmm"] = str(self._hmm)
         config["dict"] = str(self._dict)
+        if self._mllr is not None:
+            config["mllr"] = str(self._mllr)
         if self._lm is not None:
             config["lm"] = str(self._lm)
         config["loglevel"] = "FATAL"

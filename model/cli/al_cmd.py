@@ -165,6 +165,15 @@ def select_cmd(
     _echo_round(result)
 
 
+AdaptOption = Annotated[
+    str,
+    typer.Option(
+        help="sphinx rounds: also adapt the acoustic model on every label so far (map or mllr; "
+        "kept only if it beats the LM-only model on dev), or none (rebuild the LM only)."
+    ),
+]
+
+
 def train_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -177,9 +186,10 @@ def train_cmd(
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
     device: DeviceOption = "auto",
+    adapt: AdaptOption = "none",
 ) -> None:
-    """Build the next model from the labels so far (sphinx: rebuild the LM; ctc: fine-tune),
-    re-suggest, and evaluate it."""
+    """Build the next model from the labels so far (sphinx: rebuild the LM and optionally
+    adapt the acoustics; ctc: fine-tune), re-suggest, and evaluate it."""
     settings = load_train_config(train_config) if train_config is not None else None
     project = open_project(project_dir, db)
     try:
@@ -192,6 +202,7 @@ def train_cmd(
             reference=reference,
             train_config=settings,
             device=device,
+            adapt=adapt,
         )
     finally:
         project.close()
@@ -204,6 +215,10 @@ def train_cmd(
         typer.echo(
             f"pseudo-labels: {pseudo.clips} clip(s) at confidence >= {pseudo.min_confidence}"
         )
+    acoustic = result.metrics.acoustic
+    if acoustic is not None:
+        kept = "kept" if acoustic.kept else "not kept"
+        typer.echo(f"acoustic {acoustic.method}: {acoustic.model} {kept} ({acoustic.reason})")
     for line in eval_lines(result.metrics.evaluations):
         typer.echo(line)
 
@@ -283,6 +298,7 @@ def run_cmd(
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
     device: DeviceOption = "auto",
+    adapt: AdaptOption = "none",
 ) -> None:
     """Chain rounds: select, wait for (or simulate) labels, train, evaluate; resumes."""
     if annotate not in ANNOTATORS:
@@ -302,6 +318,7 @@ def run_cmd(
         reference=reference,
         train_config=load_train_config(train_config) if train_config is not None else None,
         device=device,
+        adapt=adapt,
     )
     project = open_project(project_dir, db)
     try:
@@ -340,6 +357,7 @@ def simulate_cmd(
             "--out", "-o", help="Output folder (default: <project>/reports/al-simulation)."
         ),
     ] = None,
+    adapt: AdaptOption = "none",
 ) -> None:
     """Prove selection against random: replay rounds with the demo's hidden references as the
     annotator; write learning curves (PNG, CSV) and label efficiency."""
@@ -354,6 +372,7 @@ def simulate_cmd(
         start="current" if start == "current" else "catalog-only",
         diversity=diversity,
         workers=workers,
+        adapt=adapt,
     )
     project = open_project(project_dir, db)
     target = out or project.root / "reports" / "al-simulation"

@@ -1,4 +1,5 @@
-"""`voxcart train`: fine-tune a CTC model on the project's human-accepted transcripts."""
+"""`voxcart train`: fine-tune a CTC model, or adapt the sphinx acoustic model, on the project's
+human-accepted transcripts."""
 
 from __future__ import annotations
 
@@ -21,13 +22,45 @@ def _opt(name: str, **kwargs: Any) -> Any:
 
 def train_cmd(
     base: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Starting point. ctc: a preset ({', '.join(PRESETS)}: from scratch), a Hugging "
+            "Face CTC model folder, or a registered ctc model's name (required). sphinx: the "
+            "version whose LM and dictionary the new one uses and must beat on dev (default: "
+            "the newest promoted sphinx-catalog version)."
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the new model version (models/NAME/); required for ctc, sphinx "
+            "default: the next <base>-vN."
+        ),
+    ] = None,
+    backend: Annotated[
         str,
         typer.Option(
-            help=f"Starting point: a preset ({', '.join(PRESETS)}: from scratch), a Hugging "
-            "Face CTC model folder, or a registered ctc model's name."
+            help="ctc (fine-tune a CTC network; GPU advised) or sphinx (MAP/MLLR adaptation "
+            "of the bundled acoustic model with the CMU Sphinx tools, on CPU)."
         ),
-    ],
-    out: Annotated[str, typer.Option(help="Name of the new model version (models/NAME/).")],
+    ] = "ctc",
+    method: Annotated[str, typer.Option(help="sphinx: map (default) or mllr.")] = "map",
+    with_augmented: Annotated[
+        bool,
+        typer.Option(
+            "--with-augmented",
+            help="sphinx: also learn from the augmented copies of the labelled train clips.",
+        ),
+    ] = False,
+    tau: Annotated[
+        float, typer.Option(help="sphinx map: prior weight (higher stays closer to the base).")
+    ] = 10.0,
+    promote: Annotated[
+        str,
+        typer.Option(
+            help="sphinx: auto (promote only if dev WER improves on the base), always or never."
+        ),
+    ] = "auto",
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
     config: Annotated[
@@ -73,7 +106,17 @@ def train_cmd(
         ),
     ] = 1,
 ) -> None:
-    """Fine-tune a CTC model on accepted human transcripts (train split), validate on dev."""
+    """Fine-tune a CTC model, or adapt the sphinx acoustic model, on accepted human
+    transcripts (train split); validate on dev."""
+    if backend == "sphinx":
+        _train_sphinx(project_dir, db, base, out, method, with_augmented, tau, promote)
+        return
+    if backend != "ctc":
+        raise typer.BadParameter(
+            f"{backend!r} is unknown; use ctc or sphinx", param_hint="--backend"
+        )
+    if base is None or out is None:
+        raise typer.BadParameter("ctc training needs --base and --out", param_hint="--base/--out")
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
         from voxcart.model.train.distributed import launch
 
@@ -126,12 +169,46 @@ def train_cmd(
     typer.echo(f"model: {result.path}\nmetrics: {result.metrics_log}")
 
 
+def _train_sphinx(
+    project_dir: Path,
+    db: str | None,
+    base: str | None,
+    out: str | None,
+    method: str,
+    with_augmented: bool,
+    tau: float,
+    promote: str,
+) -> None:
+    from voxcart.model.adapt import AdaptConfig, adapt_sphinx, find_tools
+
+    find_tools()  # before opening the project: the missing packages are the first thing to fix
+    config = AdaptConfig(method=method, with_augmented=with_augmented, tau=tau, promote=promote)
+    project = open_project(project_dir, db)
+    try:
+        result = adapt_sphinx(
+            project, base, out, config, progress=lambda s: typer.echo(s, err=True)
+        )
+    finally:
+        project.close()
+    done = "" if result.created else " (already trained: reused)"
+    typer.echo(
+        f"{result.model_name}{done}: {method} from {result.base} on {result.used} of "
+        f"{result.utterances} utterance(s), {len(result.skipped)} skipped"
+    )
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    if timings:
+        typer.echo(f"time: {timings}")
+    if result.promotion is not None:
+        live = "live (promoted)" if result.promotion.promoted else "not promoted"
+        typer.echo(f"{live}: {result.promotion.reason}")
+
+
 def forwarded_args(options: dict[str, Any]) -> list[str]:
     """The command's option values as arguments for the torchrun entry point (without
     --nproc), so that every process parses exactly the same settings."""
     args: list[str] = []
     for name, value in options.items():
-        if value is None or name in ("nproc", "launch"):
+        if value is None or name in ("nproc", "launch", *_SPHINX_ONLY):
             continue
         flag = "--project" if name == "project_dir" else "--" + name.replace("_", "-")
         if isinstance(value, bool):
@@ -145,6 +222,7 @@ def forwarded_args(options: dict[str, Any]) -> list[str]:
 
 
 _FLAG_PAIRS = ("freeze_feature_encoder", "lora")
+_SPHINX_ONLY = ("backend", "method", "with_augmented", "tau", "promote")
 
 
 def register(app: typer.Typer) -> None:

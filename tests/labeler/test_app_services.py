@@ -151,3 +151,22 @@ def test_demo_accounts_stop_working_once_real_audio_is_imported(project, tmp_pat
         assert demo_login_problem(session, ids["lead"]) is None  # private now: fine
         token = login_sessions.start(session, ids["reviewer"])
         assert login_sessions.resume(session, token) == ids["reviewer"]
+
+
+def test_model_versions_show_promotion_and_the_live_version(project):
+    from voxcart.labeler.services.overview import model_versions
+    from voxcart.model.versions import register_model
+
+    with project.session() as session:
+        register_model(session, "shop-v1", "sphinx", None, {})
+        better = register_model(session, "shop-v2", "sphinx", None, {})
+        better.metrics = {
+            "promotion": {"promoted": True, "dev_wer_before": 0.3, "dev_wer_after": 0.2}
+        }
+        worse = register_model(session, "shop-v3", "sphinx", None, {})
+        worse.metrics = {
+            "promotion": {"promoted": False, "dev_wer_before": 0.2, "dev_wer_after": 0.4}
+        }
+    views = {v.name: v for v in model_versions(project)}
+    assert [n for n, v in views.items() if v.live] == ["shop-v2"]
+    assert (views["shop-v3"].dev_wer_before, views["shop-v3"].dev_wer_after) == (0.2, 0.4)
