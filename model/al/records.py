@@ -223,7 +223,11 @@ class PseudoLabelUse:
         return cls(
             min_confidence=float(data.get("min_confidence", 0.0)),
             clips=int(data.get("clips", 0)),
-            seconds=_float(data.get("seconds")),
+            seconds=(
+                {str(k): float(v) for k, v in data["seconds"].items()}
+                if isinstance(data.get("seconds"), Mapping)
+                else {}
+            ),
             clip_ids=tuple(int(c) for c in data.get("clip_ids", ())),
         )
 
@@ -245,7 +249,7 @@ class AcousticRound:
         kept: whether the round uses it (its dev WER beat the LM-only model's).
         used: utterances adapted on.
         skipped: utterances the aligner could not use.
-        seconds: the adaptation's wall time.
+        seconds: the adaptation's wall time per step (``bw``, ``map_adapt``, ...).
         dev_wer_before: the LM-only model's dev WER.
         dev_wer_after: the adapted model's dev WER.
         reason: why it was kept or not.
@@ -256,7 +260,7 @@ class AcousticRound:
     kept: bool
     used: int | None = None
     skipped: int | None = None
-    seconds: float | None = None
+    seconds: Mapping[str, float] = field(default_factory=dict)
     dev_wer_before: float | None = None
     dev_wer_after: float | None = None
     reason: str | None = None
@@ -270,7 +274,11 @@ class AcousticRound:
             kept=bool(data.get("kept")),
             used=_int(data.get("used")),
             skipped=_int(data.get("skipped")),
-            seconds=_float(data.get("seconds")),
+            seconds=(
+                {str(k): float(v) for k, v in data["seconds"].items()}
+                if isinstance(data.get("seconds"), Mapping)
+                else {}
+            ),
             dev_wer_before=_float(data.get("dev_wer_before")),
             dev_wer_after=_float(data.get("dev_wer_after")),
             reason=_str(data.get("reason")),
@@ -278,7 +286,9 @@ class AcousticRound:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (JSON) form."""
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["seconds"] = dict(self.seconds)
+        return out
 
 
 @dataclass(frozen=True)
