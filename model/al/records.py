@@ -223,11 +223,7 @@ class PseudoLabelUse:
         return cls(
             min_confidence=float(data.get("min_confidence", 0.0)),
             clips=int(data.get("clips", 0)),
-            seconds=(
-                {str(k): float(v) for k, v in data["seconds"].items()}
-                if isinstance(data.get("seconds"), Mapping)
-                else {}
-            ),
+            seconds=_float(data.get("seconds")),
             clip_ids=tuple(int(c) for c in data.get("clip_ids", ())),
         )
 
