@@ -197,6 +197,15 @@ def test_annotate_a_clip_with_the_keyboard_in_chromium(tmp_path: Path) -> None:
                 sync_api.expect(editor.locator("#skip")).to_be_visible()
                 box.press("1")
                 sync_api.expect(editor.locator("#clip")).not_to_have_text(second_uid)
+                # The editor moved on at once; the page saves the skip in the background.
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    with project.session() as session:
+                        if session.scalar(
+                            select(Revision).where(Revision.status == RevisionStatus.SKIPPED)
+                        ):
+                            break
+                    time.sleep(0.2)
             finally:
                 browser.close()
         with project.session() as session:

@@ -190,7 +190,8 @@ def test_a_killed_run_resumes_and_registers_one_model(adapted: Path, tmp_path: P
     )
     child = subprocess.Popen([sys.executable, "-c", script, str(root)])
     deadline = time.monotonic() + 120
-    while not list((root / "runs").glob("adapt/*/bw.log")) and time.monotonic() < deadline:
+    # accum/ is made just before bw starts (bw.log is written only when bw ends): kill in bw.
+    while not list((root / "runs").glob("adapt/*/accum")) and time.monotonic() < deadline:
         time.sleep(0.05)
     child.kill()
     child.wait()

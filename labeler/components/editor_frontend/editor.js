@@ -813,6 +813,10 @@
     back: backToFailed, zoom_in: () => zoom(0.5), zoom_out: () => zoom(2),
     zoom_reset: () => { view0 = 0; view1 = 0; zoom(1); }, loop: toggleLoop,
   };
+  // Leaving while a submit is still on its way would lose it: ask first.
+  window.addEventListener("beforeunload", (e) => {
+    if (inflight || outbox.length) { e.preventDefault(); e.returnValue = ""; }
+  });
   $("help").textContent = help();
   post("streamlit:componentReady", { apiVersion: 1 });
   setHeight();
