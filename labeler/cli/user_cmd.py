@@ -13,14 +13,22 @@ from voxcart.datasets.cli.options import DbOption, ProjectOption
 from voxcart.datasets.cli.output import echo_table
 from voxcart.datasets.store.project import open_project
 from voxcart.datasets.store.schema import Role
-from voxcart.labeler.accounts.auth import (
-    find_user,
-    set_active,
-    set_password,
-    validate_password,
-)
+from voxcart.labeler.accounts.auth import validate_password
 from voxcart.labeler.errors import AccountError
-from voxcart.labeler.services.users import accounts, add_account
+from voxcart.labeler.services.users import (
+    accounts,
+    add_account,
+    change_password,
+    set_account_active,
+)
+
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin (scripts)."
+    ),
+]
+UsernameArg = Annotated[str, typer.Argument(help="Login name of the account.")]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -46,12 +54,7 @@ def add(
     display_name: Annotated[
         str, typer.Option("--display-name", help="Name shown in the app (default: username).")
     ] = "",
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from the first line of stdin (scripts)."
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Create an account; the password is prompted twice (hidden) unless --password-stdin."""
     password = _read_password(password_stdin)
@@ -101,28 +104,18 @@ def list_cmd(
         typer.echo(json.dumps(record, ensure_ascii=False))
 
 
-UsernameArg = Annotated[str, typer.Argument(help="Login name of the account.")]
-
-
 def passwd(
     username: UsernameArg,
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from the first line of stdin (scripts)."
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Set a new password; every open login of the account ends at its next click."""
     password = _read_password(password_stdin)
     validate_password(password)
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            user = find_user(session, username)
-            set_password(session, user.id, password)
+        user = change_password(project, username, password)
     finally:
         project.close()
     typer.echo(f"password of {user.username!r} changed; its open sessions have ended")
@@ -131,9 +124,7 @@ def passwd(
 def _set_active(username: str, project_dir: Path, db: str | None, active: bool) -> None:
     project = open_project(project_dir, db)
     try:
-        with project.session() as session:
-            user = find_user(session, username)
-            set_active(session, user.id, active)
+        user = set_account_active(project, username, active)
     finally:
         project.close()
     state = "activated" if active else "deactivated; its open sessions have ended"
