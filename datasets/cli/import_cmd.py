@@ -48,6 +48,15 @@ def import_(
     no_transcripts: Annotated[
         bool, typer.Option("--no-transcripts", help="Ignore the source's transcripts.")
     ] = False,
+    as_reference: Annotated[
+        bool,
+        typer.Option(
+            "--as-reference",
+            help="Store the source's transcripts as gold references for `voxcart eval "
+            "--reference gold`, never as labels: the clips stay unlabelled, and clips already "
+            "in the project (same audio) get their reference stored or updated.",
+        ),
+    ] = False,
     top: Annotated[int, typer.Option(help="Rejections listed in the summary.")] = 10,
     segment: Annotated[
         str | None,
@@ -61,7 +70,17 @@ def import_(
         typer.Option(help="pyannote segmentation checkpoint (with --segment pyannote)."),
     ] = None,
 ) -> None:
-    """Import audio (validated, deduplicated by content) and its transcripts into the project."""
+    """Import audio (validated, deduplicated by content) and its transcripts into the project.
+
+    With --as-reference the transcripts become gold references (evaluation only) instead of
+    accepted labels.
+    """
+    if as_reference and no_transcripts:
+        raise typer.BadParameter(
+            "--as-reference stores the transcripts and --no-transcripts ignores them; "
+            "give one of the two",
+            param_hint="--as-reference",
+        )
     # Built first so that a bad --segment value fails before anything is imported.
     seg_config = SegmentConfig(method=segment) if segment else None
     project = open_project(project_dir, db)
@@ -78,6 +97,7 @@ def import_(
                 speaker_from=speaker_from,
                 tags=tuple(tag or ()),
                 transcripts=not no_transcripts,
+                as_reference=as_reference,
                 progress=advance,
             )
         typer.echo(report.summary(top=top))

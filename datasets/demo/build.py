@@ -2,7 +2,7 @@
 
 The audio is synthesized with espeak-ng (:mod:`voxcart.datasets.demo.synth`) from the spoken form of
 generated shopping queries, resampled to 16 kHz, padded with silence and, for a fraction of the
-clips, mixed with generated noise. Each clip's source text is stored only as a hidden
+clips, mixed with generated noise. Each clip's source text is stored only as a gold
 reference (``ClipReference``), never as a transcript or suggestion, so the demo starts
 unlabelled like a real project and simulations can still score against the truth.
 """

@@ -30,6 +30,7 @@ from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
 from voxcart.datasets.sources.detect import FORMATS, count_items, iter_source
 from voxcart.datasets.sources.paths import stat_problem
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.references import ReferenceCounts
 from voxcart.datasets.text.clean import printable_name
 
 __all__ = [
@@ -72,13 +73,22 @@ class ImportReport:
     transcript not stored because the clip already had another, a flag)."""
     changes: tuple[Rejection, ...] = ()
     """The first MAX_KEPT_REJECTIONS changes (same shape as rejections)."""
+    as_reference: bool = False
+    """The transcripts were stored as gold references, not as labels."""
+    references: ReferenceCounts = field(default_factory=ReferenceCounts)
+    """Gold references stored, updated and unchanged (with ``as_reference``)."""
 
     def summary(self, top: int = 5) -> str:
         """A few lines for people: counts, the most common reasons, the report file."""
+        stored = (
+            f"gold reference(s): {self.references.stored} stored, {self.references.updated} "
+            f"updated, {self.references.unchanged} unchanged (evaluation only, not labels)"
+            if self.as_reference
+            else f"{self.transcribed} transcript(s) stored"
+        )
         lines = [
             f"imported {self.imported} clip(s), {self.duplicates} duplicate(s) skipped, "
-            f"{self.rejected} rejected; {self.transcribed} transcript(s) stored "
-            f"[{self.format}: {self.source}]"
+            f"{self.rejected} rejected; {stored} [{self.format}: {self.source}]"
         ]
         if self.reasons:
             lines.append(
@@ -136,6 +146,7 @@ class _Counts:
     imported: int = 0
     duplicates: int = 0
     transcribed: int = 0
+    references: ReferenceCounts = field(default_factory=ReferenceCounts)
 
 
 @dataclass
@@ -197,6 +208,7 @@ class _Engine:
         self.counts.imported += result.imported
         self.counts.duplicates += result.duplicates
         self.counts.transcribed += result.transcribed
+        self.counts.references += result.references
         for ready in batch:
             for notice in ready.item.notices:
                 self.log.change(Rejection(item_label(ready.item), notice, "cleaned"))
@@ -220,6 +232,7 @@ def import_items(
     origin: str = "import",
     tags: Sequence[str] = (),
     transcripts: bool = True,
+    as_reference: bool = False,
     progress: Progress | None = None,
     total: int | None = None,
     source: str = "",
@@ -240,16 +253,27 @@ def import_items(
         origin: stored on each new clip (`import`, `demo`, `segment`...).
         tags: added to each new clip's tags.
         transcripts: store transcripts as accepted human revisions (`import:<format>`).
+        as_reference: store transcripts as gold references (evaluation only, never a
+            revision), on new clips and on stored clips with the same audio span alike.
         progress: called as progress(done, total) after each item.
         total: the expected number of items, passed to `progress`.
         source, fmt: labels for the report.
         batch_size: items per transaction.
 
     Raises:
-        ManifestError: the stream itself failed part-way (the batches before it are kept).
+        ManifestError: the stream itself failed part-way (the batches before it are kept), or
+            `as_reference` is asked without `transcripts`.
     """
+    if as_reference and not transcripts:
+        raise ManifestError(
+            "as_reference=True stores the source's transcripts as gold references, and "
+            "transcripts=False ignores them; drop one of the two (--as-reference, "
+            "--no-transcripts)"
+        )
     log = _RejectionLog(project.root / "reports")
-    defaults = ClipDefaults(origin, tuple(tags), project.config.locale, transcripts)
+    defaults = ClipDefaults(
+        origin, tuple(tags), project.config.locale, transcripts, as_reference=as_reference
+    )
     engine = _Engine(project, defaults, log)
     batch: list[ReadyItem] = []
     done = 0
@@ -290,6 +314,8 @@ def import_items(
         report_path=log.path,
         changed=log.changed,
         changes=tuple(log.changes),
+        as_reference=as_reference,
+        references=engine.counts.references,
     )
 
 
@@ -322,6 +348,7 @@ def import_source(
     tags: Sequence[str] = (),
     origin: str = "import",
     transcripts: bool = True,
+    as_reference: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a folder, manifest, dataset directory or single file into the project.
@@ -338,6 +365,9 @@ def import_source(
         tags: added to every new clip.
         origin: stored on every new clip.
         transcripts: import the source's transcripts (as accepted revisions).
+        as_reference: store the transcripts as gold references instead: evaluation only,
+            never labels. Clips already stored (same audio span) get theirs stored or
+            updated; new clips are imported unlabelled.
         progress: called as progress(done, total) after each item.
 
     Raises:
@@ -360,6 +390,7 @@ def import_source(
         origin=origin,
         tags=tags,
         transcripts=transcripts,
+        as_reference=as_reference,
         progress=progress,
         total=total,
         source=str(source),

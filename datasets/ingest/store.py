@@ -1,10 +1,11 @@
-"""Storing one validated import batch in one transaction: recordings, clips, transcripts."""
+"""Storing one validated import batch in one transaction: recordings, clips, transcripts (or
+gold references)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.ingest.validate import AudioScan, SpanCheck
 from voxcart.datasets.sources.common import ImportItem
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.references import IMPORT_SOURCE, ReferenceCounts, put_references
 from voxcart.datasets.store.revisions import build_revision, current_transcripts
 from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus
 from voxcart.datasets.text.clean import printable_name
@@ -38,6 +40,8 @@ class BatchResult:
     transcribed: int
     changes: tuple[tuple[str, str, str], ...] = ()
     """(item label, code, reason) for every id renamed and every transcript not stored."""
+    references: ReferenceCounts = field(default_factory=ReferenceCounts)
+    """Gold references stored, updated and unchanged (imports with ``as_reference``)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class ClipDefaults:
     tags: tuple[str, ...] = ()
     locale: str = "en-US"
     transcripts: bool = True
+    """Store transcripts as accepted human revisions."""
+    as_reference: bool = False
+    """Store transcripts as gold references instead (never as revisions)."""
 
 
 def slug(text: str, limit: int = 100) -> str:
@@ -166,7 +173,9 @@ def store_batch(
     Recordings are matched by content hash (a stored one is reused); a clip whose recording,
     offset and duration (to the millisecond) match a stored clip or an earlier one in the batch
     is a duplicate: skipped, but its transcript is added when that clip has no revision yet.
-    Rows are flushed in bulk (one INSERT round per table), not one by one.
+    With ``defaults.as_reference`` transcripts become gold references instead, on new and
+    duplicate clips alike (a changed one replaces the stored one). Rows are flushed in bulk
+    (one INSERT round per table), not one by one.
     """
     if not batch:
         return BatchResult(0, 0, 0)
@@ -180,6 +189,7 @@ def store_batch(
                 )
             ).all()
         }
+        placed: list[tuple[ReadyItem, tuple[int, int, int]]] = []
         fresh: list[tuple[ReadyItem, tuple[int, int, int]]] = []
         repeats: list[tuple[ReadyItem, tuple[int, int, int]]] = []
         pending: set[tuple[int, int, int]] = set()
@@ -189,6 +199,7 @@ def store_batch(
                 _ms(ready.span.offset_s),
                 _ms(ready.span.duration_s),
             )
+            placed.append((ready, key))
             if key in spans or key in pending:
                 repeats.append((ready, key))
             else:
@@ -204,8 +215,12 @@ def store_batch(
         session.flush()
         for (_ready, key), clip in zip(fresh, clips, strict=True):
             spans[key] = clip.id
+        references = ReferenceCounts()
+        if defaults.as_reference:
+            gold = _gold_texts([(ready, spans[key]) for ready, key in placed], changes)
+            references = put_references(session, gold, IMPORT_SOURCE)
         texts: dict[int, ReadyItem] = {}
-        if defaults.transcripts:
+        if defaults.transcripts and not defaults.as_reference:
             for (ready, _key), clip in zip(fresh, clips, strict=True):
                 if ready.item.transcript is not None:
                     texts[clip.id] = ready
@@ -227,7 +242,27 @@ def store_batch(
                     reason = _conflict(uid_of[clip_id], have, given)
                     changes.append((item_label(ready.item), "conflict", reason))
         session.add_all(_first_revision(clip_id, ready) for clip_id, ready in texts.items())
-    return BatchResult(len(fresh), len(repeats), len(texts), tuple(changes))
+    return BatchResult(len(fresh), len(repeats), len(texts), tuple(changes), references)
+
+
+def _gold_texts(
+    placed: Sequence[tuple[ReadyItem, int]], changes: list[tuple[str, str, str]]
+) -> dict[int, str]:
+    """Clip id -> gold reference text of a batch; where two lines of the batch give one clip
+    different texts, the first is kept and the other reported as a conflict."""
+    texts: dict[int, str] = {}
+    for ready, clip_id in placed:
+        given = ready.item.transcript
+        if given is None:
+            continue
+        kept = texts.setdefault(clip_id, given)
+        if kept != given:
+            reason = (
+                f"an earlier line of this source gives the same audio the reference "
+                f"{kept[:80]!r}; {given[:80]!r} was not stored (a clip has one gold reference)"
+            )
+            changes.append((item_label(ready.item), "conflict", reason))
+    return texts
 
 
 def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:

@@ -10,6 +10,8 @@
   migrations.
 - ``queue``: The work queue: enqueue clips, lease the next one atomically, renew, release, complete.
 - ``queue_status``: How many tasks each queue holds, by state.
+- ``references``: Gold references: what a clip really says, kept for evaluation only
+  (``clip_references``).
 - ``revisions``: Append-only transcript revisions: writing a new one and reading a clip's current
   transcript.
 - ``schema``: The project store's tables: recordings, clips, transcripts, users, queues, rounds,

@@ -233,10 +233,12 @@ class Clip(Base):
 
 
 class ClipReference(Base):
-    """Hidden reference text (e.g. what a demo clip was synthesized from).
+    """A clip's gold reference: what it really says, for evaluation only.
 
-    Used by simulations and evaluation as an oracle; never shown as a suggestion and never
-    counted as a human label.
+    Stored by ``voxcart import --as-reference`` (source ``import``) or by ``voxcart demo``
+    (``demo-tts``, the text a clip was synthesized from). Scored against by ``voxcart eval
+    --reference gold`` and used by simulations as an oracle; never a revision, never shown to
+    annotators, never in an export, LM or training corpus, never counted as a label.
     """
 
     __tablename__ = "clip_references"

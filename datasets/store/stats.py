@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.references import references_by_source, references_by_split
 from voxcart.datasets.store.revisions import latest_revision_ids
 from voxcart.datasets.store.schema import Catalog, CatalogTerm, Clip, Recording, Revision
 
@@ -35,6 +36,10 @@ class ProjectStats:
     catalog_terms: int = 0
     catalog_terms_covered: int = 0
     """Catalog entity terms that occur in at least one current transcript."""
+    gold_references: int = 0
+    """Clips with a gold reference (evaluation only; never counted as labelled)."""
+    gold_by_split: dict[str, int] = field(default_factory=dict)
+    gold_by_source: dict[str, int] = field(default_factory=dict)
 
     @property
     def catalog_coverage(self) -> float:
@@ -61,6 +66,16 @@ class ProjectStats:
                 else ""
             ),
             f"vocabulary: {self.vocabulary} words over {self.running_words} running words",
+            f"gold refs:  {self.gold_references} clip(s)"
+            + (
+                " ("
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.gold_by_split.items()))
+                + "; from "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.gold_by_source.items()))
+                + "; evaluation only, not labels)"
+                if self.gold_references
+                else " (import some with `voxcart import MANIFEST --as-reference`)"
+            ),
         ]
         if self.catalog_terms:
             lines.append(
@@ -104,6 +119,8 @@ def project_stats(project: Project, top_speakers: int = 5) -> ProjectStats:
             .group_by(Clip.speaker)
             .order_by(func.count(Clip.id).desc(), Clip.speaker)
         ).all()
+        gold_by_split = references_by_split(session)
+        gold_by_source = references_by_source(session)
         terms = set(session.scalars(select(CatalogTerm.normalized).join(Catalog)).all())
         max_n = max((len(t.split()) for t in terms), default=0)
         words: Counter[str] = Counter()
@@ -136,6 +153,9 @@ def project_stats(project: Project, top_speakers: int = 5) -> ProjectStats:
         running_words=sum(words.values()),
         catalog_terms=len(terms),
         catalog_terms_covered=len(covered),
+        gold_references=sum(gold_by_split.values()),
+        gold_by_split=gold_by_split,
+        gold_by_source=gold_by_source,
     )
 
 

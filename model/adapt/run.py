@@ -67,7 +67,8 @@ class AdaptConfig:
         with_augmented: also learn from the augmented copies of the labelled clips.
         tau: MAP's prior weight (higher: stay closer to the bundled model).
         promote: ``auto`` (only if dev WER improves), ``always`` or ``never``.
-        reference: dev references for the promotion check: ``human`` or ``hidden`` (demos).
+        reference: dev references for the promotion check: ``human`` or ``gold``
+            (``hidden``: an alias).
         label_sources: non-human revision sources that count as labels (``oracle``).
     """
 

@@ -5,7 +5,7 @@
 - ``curves``: Learning curves of an active-learning simulation: tables, label efficiency and the
   figure.
 - ``loop``: `voxcart al run`: chain rounds of select, annotation, train and evaluation.
-- ``oracle``: The simulated annotator: label a round's queued clips with their hidden reference
+- ``oracle``: The simulated annotator: label a round's queued clips with their gold reference
   text.
 - ``pseudo``: Pseudo-labels: a model's confident suggestions used as training text, never as human
   labels.

@@ -171,7 +171,7 @@ def summary_markdown(
         f"Strategies {', '.join(config.strategies)}; {config.rounds} rounds of {config.budget}; "
         f"{config.seeds} seed(s); pool sample {config.pool_sample or 'all'}; start model "
         f"{config.start}. WER is measured on the held-out clips (dev + test) against the "
-        "hidden references; the annotator is simulated from the same references.",
+        "gold references; the annotator is simulated from the same references.",
         "",
         "| strategy | final WER | minutes to reach random's final WER | saving vs random "
         "| per-seed savings | rounds >= 2 behind random |",

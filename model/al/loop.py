@@ -4,7 +4,7 @@ Each pass looks at the newest round and does the next step, so an interrupted lo
 where it stopped: no round yet or the newest trained: select; selecting: finish the
 selection; queued: get it labelled; training (interrupted): train again. Labels come either
 from people in the app (``wait``: poll until the round's clips are done, or until a given
-number of newly labelled minutes exists) or from the clips' hidden references (``oracle``,
+number of newly labelled minutes exists) or from the clips' gold references (``oracle``,
 demo and simulated projects only).
 """
 
@@ -49,7 +49,7 @@ class LoopOptions:
         cost_aware: rank by score per second of audio.
         seed: selection seed (the random strategy's, and tie breaks).
         max_per_speaker: at most this many clips of one speaker a round.
-        annotator: ``wait`` for people, or ``oracle`` (hidden references; simulations).
+        annotator: ``wait`` for people, or ``oracle`` (gold references; simulations).
         train_after_minutes: with ``wait``, train as soon as this many minutes were labelled
             since the last training, instead of waiting for the whole round.
         poll_s: seconds between checks while waiting.
@@ -57,7 +57,8 @@ class LoopOptions:
         pseudo_min_confidence: also train on suggestions at least this sure (pseudo-labels).
         pool_sample: re-suggest only this many pool clips after training (None: all).
         eval_splits: where each new model is measured.
-        reference: ``human`` or ``hidden`` references for those measurements.
+        reference: ``human`` or ``gold`` references for those measurements (``hidden``: an
+            alias of ``gold``).
         train_config: fine-tuning settings of ctc rounds (None: the defaults).
         device: where ctc rounds train: auto, cpu or cuda.
         adapt: sphinx rounds: ``map`` or ``mllr`` also adapt the acoustic model, ``none``
@@ -86,7 +87,7 @@ class LoopOptions:
         if self.annotator not in ANNOTATORS:
             raise ModelError(
                 f"annotator={self.annotator!r} is unknown; use 'wait' (people label in the "
-                "app) or 'oracle' (hidden references, demo projects only)"
+                "app) or 'oracle' (gold references, demo projects only)"
             )
         if self.train_after_minutes is not None and not self.train_after_minutes > 0:
             raise ModelError(

@@ -1,6 +1,7 @@
-"""The simulated annotator: label a round's queued clips with their hidden reference text.
+"""The simulated annotator: label a round's queued clips with their gold reference text.
 
-Demo and simulated projects store what each clip really says (``clip_references``). An
+Demo projects (and projects given gold references with ``voxcart import --as-reference``)
+store what each clip really says (``clip_references``). An
 active-learning simulation uses it as a perfect annotator: every open annotation task of a
 round gets a revision with the reference text, written as source ``oracle`` with
 ``is_human=False`` and the flag ``simulated``, so that it is never mistaken for, or exported
@@ -34,7 +35,7 @@ class OracleResult:
         labelled: clips that got a reference transcript (their tasks are done).
         seconds: their audio time.
         accepted: of those, clips whose suggestion already matched the reference.
-        missing: clips left queued because they have no hidden reference.
+        missing: clips left queued because they have no gold reference.
     """
 
     labelled: tuple[int, ...]
@@ -46,7 +47,7 @@ class OracleResult:
 def annotate_round(
     project: Project, round_id: int, model_version_id: int | None = None
 ) -> OracleResult:
-    """Label every open annotation task of a round from the clips' hidden references.
+    """Label every open annotation task of a round from the clips' gold references.
 
     Args:
         project: the open project.
@@ -58,7 +59,7 @@ def annotate_round(
         The clips labelled and those left queued.
 
     Raises:
-        ModelError: the round has open tasks but the project holds no hidden reference at
+        ModelError: the round has open tasks but the project holds no gold reference at
             all (not a demo or simulated project: the oracle has nothing to say).
     """
     with project.session() as session:
@@ -75,7 +76,7 @@ def annotate_round(
         ).all()
         if rows and all(text is None for *_, text in rows):
             raise ModelError(
-                "no clip of this round has a hidden reference: the simulated annotator only "
+                "no clip of this round has a gold reference: the simulated annotator only "
                 "works on demo or simulated projects; label the clips in the app instead"
             )
         suggestions: dict[int, tuple[int, str]] = {}

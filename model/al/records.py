@@ -142,7 +142,7 @@ class SplitEval:
     """A round's new model measured on one split (compared with the model it started from).
 
     Attributes:
-        reference: ``human`` or ``hidden`` references.
+        reference: ``human`` or ``gold`` references.
         wer: its WER, or None where it was not evaluated.
         note: why it was not evaluated, or None.
         clips: clips scored.

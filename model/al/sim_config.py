@@ -81,7 +81,7 @@ class CurvePoint:
         round: rounds done (0: the start model).
         labelled_clips: train clips labelled so far.
         labelled_minutes: their audio time.
-        wer: held-out WER against the hidden references.
+        wer: held-out WER against the gold references.
         cer: held-out CER.
         entity_error: held-out catalog-entity error rate (None without entities).
         model: the model version measured.

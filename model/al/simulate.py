@@ -3,7 +3,7 @@
 The proof that selection pays: every (strategy, seed) pair runs the real loop
 (:func:`voxcart.model.al.rounds.select_round`, the oracle annotator of
 :mod:`voxcart.model.al.oracle`, :func:`voxcart.model.al.train.train_round`) on its own copy
-of the project, and each new model is measured on the held-out clips against their hidden
+of the project, and each new model is measured on the held-out clips against their gold
 references. The user's project is never written to.
 
 Layout of the output folder::
@@ -134,13 +134,13 @@ def _check_references(project: Project) -> None:
         )
     if not referenced:
         raise ModelError(
-            "no unlabelled train clip has a hidden reference, so there is no simulated "
+            "no unlabelled train clip has a gold reference, so there is no simulated "
             "annotator; al simulate runs on demo projects (`voxcart demo`)"
         )
 
 
 def _point(project: Project, strategy: str, seed: int, round_: int, model: str) -> CurvePoint:
-    report = evaluate(project, model, EVAL_SPLIT, reference="hidden")
+    report = evaluate(project, model, EVAL_SPLIT, reference="gold")
     with project.session() as session:
         clips, seconds = labelled_seconds(session, ("oracle",))
     metrics = report.overall
@@ -225,7 +225,7 @@ def run_one(
                 # Random ignores suggestions and the last model scores nothing: skip re-scoring.
                 pool_sample=0 if random or last else config.pool_sample,
                 eval_splits=(),
-                reference="hidden",
+                reference="gold",
                 adapt=config.adapt,
             )
             result = run_rounds(project, 1, options)
@@ -376,7 +376,7 @@ def simulate(
         on_run: called after each finished run with (strategy, seed, points).
 
     Raises:
-        ModelError: a bad option, a non-SQLite project, no hidden references, or a failing
+        ModelError: a bad option, a non-SQLite project, no gold references, or a failing
             run (its error names the run).
     """
 

@@ -43,7 +43,7 @@ from voxcart.model.al.rounds import (
 )
 from voxcart.model.backends.base import create_backend
 from voxcart.model.errors import ModelError
-from voxcart.model.eval.evaluate import SPLITS, evaluate
+from voxcart.model.eval.evaluate import SPLITS, canonical_reference, evaluate
 from voxcart.model.lm.build import LmBuildConfig, build_catalog_lm
 from voxcart.model.lm.corpus import CorpusConfig
 from voxcart.model.suggest import suggest
@@ -257,8 +257,7 @@ def _check_train_options(
     for split in eval_splits:
         if split not in EVAL_SPLITS:
             raise ModelError(f"eval split={split!r} is unknown; use {', '.join(EVAL_SPLITS)}")
-    if reference not in ("human", "hidden"):
-        raise ModelError(f"reference={reference!r} is unknown; use 'human' or 'hidden'")
+    canonical_reference(reference)
 
 
 def train_round(
@@ -299,7 +298,7 @@ def train_round(
             sub-pool is the usual way to keep rounds fast on a large pool. 0 skips it (for
             the random strategy, which does not read suggestions).
         eval_splits: where the new model is measured: ``dev``, ``test``, ``heldout``.
-        reference: ``human`` transcripts, or the ``hidden`` references of a demo project.
+        reference: ``human`` transcripts, or ``gold`` references (``hidden``: an alias).
         label_sources: non-human revision sources whose transcripts count as labels too
             (``oracle`` in a simulation); added to those of the selecting model's corpus.
         train_config: ctc only: the fine-tuning settings (default: :class:`TrainConfig`'s);

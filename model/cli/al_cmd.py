@@ -67,7 +67,10 @@ TrainConfigOption = Annotated[
 DeviceOption = Annotated[str, typer.Option(help="ctc models: auto, cpu or cuda.")]
 ReferenceOption = Annotated[
     str,
-    typer.Option(help="References: 'human' transcripts or 'hidden' (demo ground truth)."),
+    typer.Option(
+        help="References: 'human' transcripts or 'gold' (gold references: imported with "
+        "--as-reference, or a demo's; 'hidden' is an alias)."
+    ),
 ]
 
 
@@ -272,8 +275,8 @@ def run_cmd(
     annotate: Annotated[
         str,
         typer.Option(
-            help="Who labels: 'wait' for annotators in the app, or 'oracle' (the hidden "
-            "references of a demo project: a simulation, labels stored as non-human)."
+            help="Who labels: 'wait' for annotators in the app, or 'oracle' (the gold "
+            "references of the clips: a simulation, labels stored as non-human)."
         ),
     ] = "wait",
     train_after_minutes: Annotated[
@@ -359,7 +362,7 @@ def simulate_cmd(
     ] = None,
     adapt: AdaptOption = "none",
 ) -> None:
-    """Prove selection against random: replay rounds with the demo's hidden references as the
+    """Prove selection against random: replay rounds with the demo's gold references as the
     annotator; write learning curves (PNG, CSV) and label efficiency."""
     if start not in START_MODELS:
         raise ModelError(f"--start {start!r} is unknown; use {' or '.join(START_MODELS)}")

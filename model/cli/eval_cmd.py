@@ -60,8 +60,9 @@ def eval_cmd(
     reference: Annotated[
         str,
         typer.Option(
-            help="human: current accepted/corrected transcripts; hidden: the demo's "
-            "synthetic ground truth (demos and simulations only)."
+            help="human: current accepted/corrected transcripts; gold: gold references "
+            "(imported with `voxcart import --as-reference`, or a demo's synthesized ground "
+            "truth; never labels); hidden: an older name of gold."
         ),
     ] = "human",
     compare_to: Annotated[

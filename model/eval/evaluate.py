@@ -3,9 +3,10 @@
 Hypotheses are the model's stored suggestions; clips that have none yet are transcribed with
 :func:`voxcart.model.suggest.suggest` (and stored, so the next evaluation reuses them).
 References are either the clips' current human transcripts (accepted or corrected, the
-default) or, for demo projects and simulations, the hidden ``ClipReference`` texts (an
-augmented clip uses its source clip's). With a comparison model both models are scored on
-exactly the same clips, so that the before/after deltas compare like with like.
+default) or their gold references (``ClipReference``: imported with ``voxcart import
+--as-reference``, or a demo clip's synthesized text; an augmented clip uses its source
+clip's). With a comparison model both models are scored on exactly the same clips, so that the
+before/after deltas compare like with like.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from voxcart.datasets.catalog.store import load_vocabulary
 from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.references import references_by_split
 from voxcart.datasets.store.revisions import current_transcripts
 from voxcart.datasets.store.schema import (
     LABEL_STATUSES,
@@ -46,14 +48,21 @@ from voxcart.model.eval.slices import (
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE, suggest
 from voxcart.model.versions import find_model, to_spec
 
-REFERENCES: tuple[str, ...] = ("human", "hidden")
+REFERENCES: tuple[str, ...] = ("human", "gold", "hidden")
+"""What :func:`evaluate` scores against; ``hidden`` is an alias of ``gold``."""
+REFERENCE_ALIASES = {"hidden": "gold"}
+"""Older names of a reference kind (``hidden``: what the demo's gold references were called)."""
 SPLITS: tuple[str, ...] = (*(s.value for s in Split), "heldout", "all")
 """Splits :func:`evaluate` accepts: one split, ``heldout`` (dev and test) or ``all``."""
 REFERENCE_LABELS = {
     "human": "human transcripts (current accepted or corrected revision)",
-    "hidden": "HIDDEN reference texts (synthetic ground truth for demos and simulations; "
-    "not human labels)",
+    "gold": "GOLD reference texts (imported with --as-reference, or a demo's synthesized "
+    "ground truth; not human labels)",
 }
+GOLD_IMPORT_HINT = (
+    "import them with `voxcart import MANIFEST --as-reference` (clips already in the project "
+    "are matched by their audio)"
+)
 _MAX_LINEAGE_DEPTH = 16
 _IN_CHUNK = 500
 
@@ -107,7 +116,7 @@ class EvalReport:
         model: the evaluated model version's name.
         compare_to: the comparison model version's name, or None.
         split: the split evaluated (or ``all``).
-        reference: ``human`` or ``hidden``.
+        reference: ``human`` or ``gold``.
         reference_label: what the references are, in words (shown in every report).
         created_at: when the evaluation ran (UTC).
         selected: clips in the split.
@@ -166,14 +175,24 @@ class _ClipRow:
     facts: ClipFacts
 
 
-def _check_args(split: str, reference: str, batch_size: int) -> None:
-    if split not in SPLITS:
-        raise ModelError(f"split={split!r} is unknown; use one of {', '.join(SPLITS)}")
+def canonical_reference(reference: str) -> str:
+    """``human`` or ``gold`` for any accepted reference name (``hidden`` is ``gold``).
+
+    Raises:
+        ModelError: the name is not one of :data:`REFERENCES`.
+    """
     if reference not in REFERENCES:
         raise ModelError(
             f"reference={reference!r} is unknown; use 'human' (labelled transcripts) or "
-            "'hidden' (demo/simulation ground truth)"
+            "'gold' (gold references: imported with --as-reference, or a demo's; 'hidden' is "
+            "an alias)"
         )
+    return REFERENCE_ALIASES.get(reference, reference)
+
+
+def _check_args(split: str, batch_size: int) -> None:
+    if split not in SPLITS:
+        raise ModelError(f"split={split!r} is unknown; use one of {', '.join(SPLITS)}")
     if not 1 <= batch_size <= 1_000:
         raise ModelError(f"batch_size={batch_size} must be between 1 and 1000")
 
@@ -210,9 +229,9 @@ def _human_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, s
     }
 
 
-def _hidden_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
+def _gold_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
     # A derived clip (augmented, segmented copy) says what its root clip says: climb the
-    # lineage until an ancestor has a hidden reference.
+    # lineage until an ancestor has a gold reference.
     parent_of: dict[int, int | None] = {r.clip_id: r.parent_id for r in rows}
     pending = {r.clip_id: r.clip_id for r in rows}  # clip -> ancestor to look up next
     found: dict[int, str] = {}
@@ -247,6 +266,25 @@ def _hidden_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, 
     return found
 
 
+def _no_reference_message(
+    clips: int, split: str, reference: str, gold_splits: Mapping[str, int]
+) -> str:
+    if reference == "human":
+        return (
+            f"none of the {clips} {split} clip(s) has a human transcript; accept or correct "
+            "some of them in the labeler, or score against gold references with "
+            f"--reference gold ({GOLD_IMPORT_HINT})"
+        )
+    where = (
+        "the project's gold references are on "
+        + ", ".join(f"{name} {n}" for name, n in sorted(gold_splits.items()))
+        + " clip(s); choose another --split (`all` covers every clip), or "
+        if gold_splits
+        else "the project has no gold references; "
+    )
+    return f"none of the {clips} {split} clip(s) has a gold reference; {where}{GOLD_IMPORT_HINT}"
+
+
 def _stored_hypotheses(session: Session, model_id: int, clip_ids: Sequence[int]) -> dict[int, str]:
     rows: dict[int, str] = {}
     for chunk in _chunks(clip_ids):
@@ -265,23 +303,20 @@ def _transcribe_missing(
     model: _Model,
     split: str,
     reference: str,
+    missing: Sequence[int],
     batch_size: int,
     progress: Progress | None,
 ) -> tuple[int, dict[int, str]]:
     """Run suggest over the split's referenced clips; (clips transcribed, failure reasons)."""
     backend = create_backend(model.spec)
     backend.load()
-    members = _members(split)
-    parts: list[str | None] = [None] if members is None else [m.value for m in members]
-    filters = [
-        flt
-        for part in parts
-        for flt in (
-            [ClipFilter(split=part)]
-            if reference == "hidden"
-            else [ClipFilter(split=part, status=s.value) for s in LABEL_STATUSES]
-        )
-    ]
+    if reference == "gold":
+        # Only the clips with a gold reference: a gold test set may be a small part of a split.
+        filters = [ClipFilter(clip_ids=tuple(chunk)) for chunk in _chunks(sorted(missing))]
+    else:
+        members = _members(split)
+        parts: list[str | None] = [None] if members is None else [m.value for m in members]
+        filters = [ClipFilter(split=part, status=s.value) for part in parts for s in LABEL_STATUSES]
     done, reasons = 0, {}
     for flt in filters:
         report = suggest(
@@ -305,7 +340,10 @@ def _hypotheses(
         stored = _stored_hypotheses(session, model.id, referenced)
     if len(stored) == len(referenced):
         return stored, 0, {}
-    done, reasons = _transcribe_missing(project, model, split, reference, batch_size, progress)
+    missing = [clip_id for clip_id in referenced if clip_id not in stored]
+    done, reasons = _transcribe_missing(
+        project, model, split, reference, missing, batch_size, progress
+    )
     with project.session() as session:
         stored = _stored_hypotheses(session, model.id, referenced)
     return stored, done, reasons
@@ -367,8 +405,9 @@ def evaluate(
         project: the open project.
         model: a model version name, or a base name for its newest version.
         split: ``train``, ``dev``, ``test``, ``heldout`` (dev and test together) or ``all``.
-        reference: ``human`` (current accepted/corrected human transcripts) or ``hidden``
-            (the stored hidden references of demo and simulated projects).
+        reference: ``human`` (current accepted/corrected human transcripts) or ``gold`` (the
+            clips' gold references: imported with ``voxcart import --as-reference``, or the
+            demo's); ``hidden`` is an alias of ``gold``.
         slices: slice dimensions (see :mod:`voxcart.model.eval.slices`).
         compare_to: another model version to score on the same clips (before/after table).
         batch_size: clips transcribed together where a model has no stored suggestion yet.
@@ -376,10 +415,12 @@ def evaluate(
 
     Raises:
         ModelError: an argument is out of range, a model is unknown or cannot be loaded, the
-            split has no clips, none of its clips has a reference, or none could be
-            transcribed.
+            split has no clips, none of its clips has a reference (for ``gold``: the message
+            says where the project's gold references are and how to import them), or none
+            could be transcribed.
     """
-    _check_args(split, reference, batch_size)
+    reference = canonical_reference(reference)
+    _check_args(split, batch_size)
     dimensions = check_dimensions(slices)
     with project.session() as session:
         row = _resolve(session, model, project.root)
@@ -396,18 +437,12 @@ def evaluate(
                 f"split {split!r} has no clips; assign splits with `voxcart split` or choose "
                 f"another --split ({', '.join(SPLITS)})"
             )
-        refs = (_hidden_references if reference == "hidden" else _human_references)(session, clips)
+        refs = (_gold_references if reference == "gold" else _human_references)(session, clips)
         vocabulary: EntityVocabulary | None = load_vocabulary(session)
         search: ProductSearch | None = ProductSearch.from_session(session)
+        gold_splits = references_by_split(session) if not refs and reference == "gold" else {}
     if not refs:
-        hint = (
-            "this project has no hidden references (only demo and simulated projects do); "
-            "use --reference human"
-            if reference == "hidden"
-            else "accept or correct some of them in the labeler, or use --reference hidden "
-            "for a demo project"
-        )
-        raise ModelError(f"none of the {len(clips)} {split} clip(s) has a reference; {hint}")
+        raise ModelError(_no_reference_message(len(clips), split, reference, gold_splits))
     vocabulary = vocabulary if vocabulary is not None and len(vocabulary) else None
     search = search if search is not None and len(search) else None
     referenced = [c.clip_id for c in clips if c.clip_id in refs]

@@ -27,7 +27,7 @@ class EvalOptions:
     Attributes:
         model: a model version name, or a base name for its newest version.
         splits: one or more of :data:`SPLITS`, evaluated in this order.
-        reference: ``human`` or ``hidden`` (demo ground truth).
+        reference: ``human`` or ``gold`` (gold references; ``hidden`` is an alias).
         slices: slice dimensions of the by-slice tables.
         compare_to: another model version scored on the same clips, or None.
         batch_size: clips transcribed together where a model has no stored suggestion.
