@@ -77,7 +77,8 @@ def annotate_round(
         if rows and all(text is None for *_, text in rows):
             raise ModelError(
                 "no clip of this round has a gold reference: the simulated annotator only "
-                "works on demo or simulated projects; label the clips in the app instead"
+                "works where clips have one (a demo project, or gold references imported with "
+                "`voxcart import MANIFEST --as-reference`); label the clips in the app instead"
             )
         suggestions: dict[int, tuple[int, str]] = {}
         if model_version_id is not None:

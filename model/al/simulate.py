@@ -135,7 +135,8 @@ def _check_references(project: Project) -> None:
     if not referenced:
         raise ModelError(
             "no unlabelled train clip has a gold reference, so there is no simulated "
-            "annotator; al simulate runs on demo projects (`voxcart demo`)"
+            "annotator; al simulate runs on demo projects (`voxcart demo`) or on train clips "
+            "given gold references (`voxcart import MANIFEST --as-reference`)"
         )
 
 

@@ -84,7 +84,7 @@ def test_oracle_refuses_a_project_without_references(demo):
     picked = select_round(demo, budget="1")
     with demo.session() as session:
         session.execute(delete(ClipReference))
-    with pytest.raises(ModelError, match="hidden reference"):
+    with pytest.raises(ModelError, match="no clip of this round has a gold reference"):
         annotate_round(demo, picked.round_id)
     assert _open_tasks(demo) == 1  # nothing was lost: the task is still queued
 

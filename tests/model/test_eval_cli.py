@@ -21,11 +21,11 @@ def app() -> typer.Typer:
 
 def test_eval_prints_a_before_after_table_and_writes_the_report(app, demo_root, tmp_path):
     out = tmp_path / "report"
-    args = ["-p", str(demo_root), "--model", MODEL, "--split", "all", "--reference", "hidden"]
+    args = ["-p", str(demo_root), "--model", MODEL, "--split", "all", "--reference", "gold"]
     result = CliRunner().invoke(app, [*args, "--compare-to", OTHER, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"{MODEL} on all: {N_CLIPS} clip(s) evaluated" in result.output
-    assert "HIDDEN reference texts" in result.output
+    assert "GOLD reference texts" in result.output
     wer_line = next(line for line in result.output.splitlines() if line.strip().startswith("WER"))
     assert wer_line.count("%") == 2 and "pts" in wer_line
     assert f"report: {out / 'eval.md'}" in result.output
@@ -51,8 +51,8 @@ def test_eval_failures_exit_non_zero_with_the_reason(app, demo_root, tmp_path):
     unknown = runner.invoke(app, [*base, "--model", "nope", "--reference", "hidden"])
     assert unknown.exit_code != 0 and "no model named 'nope'" in str(unknown.exception)
     unlabelled = runner.invoke(app, [*base, "--model", MODEL])
-    assert unlabelled.exit_code != 0 and "--reference hidden" in str(unlabelled.exception)
-    bad = runner.invoke(app, [*base, "--model", MODEL, "--reference", "gold"])
+    assert unlabelled.exit_code != 0 and "--reference gold" in str(unlabelled.exception)
+    bad = runner.invoke(app, [*base, "--model", MODEL, "--reference", "oracle"])
     assert bad.exit_code == 2 and "--reference" in bad.output
     assert not (tmp_path / "r").exists()
 
@@ -82,8 +82,10 @@ def test_eval_options_are_checked_before_any_work(tmp_path):
         EvalOptions(splits=("test", "test"))
     with pytest.raises(ModelError, match="slices=\\['mood'\\] are unknown"):
         EvalOptions(slices=("mood",))
-    with pytest.raises(ModelError, match="reference='gold' is unknown"):
-        EvalOptions(reference="gold")
+    with pytest.raises(ModelError, match="reference='oracle' is unknown"):
+        EvalOptions(reference="oracle")
+    assert EvalOptions(reference="gold").reference == "gold"
+    assert EvalOptions(reference="hidden").reference == "hidden"  # the alias is accepted
     one = EvalOptions(splits=("dev",), out=tmp_path)
     assert one.folder("dev") == tmp_path
     two = EvalOptions(splits=("dev", "test"), out=tmp_path)

@@ -50,7 +50,7 @@ def test_report_has_overall_metrics_and_every_slice(demo):
         assert sum(s.metrics.ref_words for s in slices) == report.overall.ref_words
     noise = {s.value for s in report.slices_of("noise")}
     assert "clean" in noise and noise & {"pink", "brown", "babble"}
-    assert "HIDDEN" in report.reference_label
+    assert report.reference == "gold" and "GOLD" in report.reference_label
     # Each clip's hypothesis is the stored suggestion of the model.
     with demo.session() as session:
         stored = dict(
@@ -89,12 +89,12 @@ def test_report_files_json_markdown_png(demo, tmp_path):
     report = evaluate(demo, MODEL, "all", reference="hidden", compare_to=OTHER)
     paths = write_report(report, tmp_path / "out")
     record = json.loads(paths.json.read_text(encoding="utf-8"))
-    assert record["reference"] == "hidden" and record["compare_to"] == OTHER
+    assert record["reference"] == "gold" and record["compare_to"] == OTHER
     assert record["overall"]["wer"] == pytest.approx(report.overall.wer)
     assert len(record["clips"]) == N_CLIPS and "baseline" in record["clips"][0]
     assert {s["dimension"] for s in record["slices"]} == set(report.dimensions)
     markdown = paths.markdown.read_text(encoding="utf-8")
-    assert "HIDDEN reference texts" in markdown and "](wer_by_slice.png)" in markdown
+    assert "GOLD reference texts" in markdown and "](wer_by_slice.png)" in markdown
     assert "### speaker" in markdown
     assert paths.plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Default folder: under the project's reports/.
@@ -111,7 +111,7 @@ def test_results_are_recorded_on_the_model_version(demo):
     report = evaluate(demo, MODEL, "all", reference="hidden")
     with demo.session() as session:
         metrics = session.scalar(select(ModelVersion.metrics).where(ModelVersion.name == MODEL))
-    assert metrics["eval"]["all/hidden"]["wer"] == pytest.approx(report.overall.wer)
+    assert metrics["eval"]["all/gold"]["wer"] == pytest.approx(report.overall.wer)
 
 
 def test_human_references_are_current_accepted_or_corrected_human_revisions(demo_root, tmp_path):
@@ -192,21 +192,22 @@ def test_clear_errors(demo, tmp_path):
         evaluate(demo, MODEL, "dev", reference="hidden")
     with pytest.raises(ModelError, match="split='validation' is unknown"):
         evaluate(demo, MODEL, "validation", reference="hidden")
-    with pytest.raises(ModelError, match="reference='gold' is unknown"):
-        evaluate(demo, MODEL, "all", reference="gold")
-    with pytest.raises(ModelError, match="has a reference; accept or correct"):
+    with pytest.raises(ModelError, match="reference='oracle' is unknown; use 'human'"):
+        evaluate(demo, MODEL, "all", reference="oracle")
+    with pytest.raises(ModelError, match="has a human transcript; accept or correct"):
         evaluate(demo, MODEL, "all")
     with pytest.raises(ModelError, match="slices=\\['accent'\\]"):
         evaluate(demo, MODEL, "all", reference="hidden", slices=("accent",))
 
 
-def test_no_hidden_references_outside_demo_projects(tmp_path):
+def test_no_gold_references_says_how_to_import_them(tmp_path):
     project = init_project(tmp_path / "plain")
     try:
         path = write_audio(tmp_path / "a.wav", seconds=0.5)
         import_items(project, [ImportItem(path=path, uid="a", transcript="hello")])
-        with pytest.raises(ModelError, match="no hidden references"):
-            evaluate(project, "sphinx-generic", "all", reference="hidden")
+        for name in ("gold", "hidden"):
+            with pytest.raises(ModelError, match="the project has no gold references; import"):
+                evaluate(project, "sphinx-generic", "all", reference=name)
         with pytest.raises(ModelError, match="split 'test' has no clips"):
             evaluate(project, "sphinx-generic", "test")
     finally:
