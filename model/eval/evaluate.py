@@ -64,6 +64,7 @@ GOLD_IMPORT_HINT = (
     "are matched by their audio)"
 )
 _MAX_LINEAGE_DEPTH = 16
+_SEGMENT_ORIGIN = "segment"  # datasets.segment.store.ORIGIN (that module loads the VADs)
 _IN_CHUNK = 500
 
 Progress = Callable[[int, int], None]
@@ -230,9 +231,12 @@ def _human_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, s
 
 
 def _gold_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
-    # A derived clip (augmented, segmented copy) says what its root clip says: climb the
-    # lineage until an ancestor has a gold reference.
-    parent_of: dict[int, int | None] = {r.clip_id: r.parent_id for r in rows}
+    # A derived clip (an augmented copy, a clip whose boundaries were nudged) says what its
+    # root clip says: climb the lineage until an ancestor has a gold reference. A segment cut
+    # out of a longer recording says only part of it, so it never inherits its parent's.
+    parent_of: dict[int, int | None] = {
+        r.clip_id: None if r.facts.origin == _SEGMENT_ORIGIN else r.parent_id for r in rows
+    }
     pending = {r.clip_id: r.clip_id for r in rows}  # clip -> ancestor to look up next
     found: dict[int, str] = {}
     for _ in range(_MAX_LINEAGE_DEPTH):
@@ -256,7 +260,10 @@ def _gold_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, st
         unknown = sorted({a for a in unresolved.values() if a not in parent_of})
         for chunk in _chunks(unknown):
             parent_of.update(
-                session.execute(select(Clip.id, Clip.parent_id).where(Clip.id.in_(chunk))).all()
+                (clip_id, None if origin == _SEGMENT_ORIGIN else parent)
+                for clip_id, parent, origin in session.execute(
+                    select(Clip.id, Clip.parent_id, Clip.origin).where(Clip.id.in_(chunk))
+                )
             )
         pending = {
             clip_id: parent

@@ -130,3 +130,27 @@ def test_gold_never_reaches_lm_training_adaptation_or_the_al_pool(project, tmp_p
         k: v for k, v in before.items() if k != "pool"
     }
     assert len(grown["pool"]) == len(before["pool"]) + 1
+
+
+def test_a_segment_never_inherits_its_whole_recordings_reference(demo_root, tmp_path):
+    project = copy_project(demo_root, tmp_path / "copy")
+    try:
+        with project.session() as session:
+            parent = session.scalars(select(Clip).order_by(Clip.id)).first()
+            for uid, origin in (("seg-part", "segment"), ("aug-part", "augment")):
+                session.add(
+                    Clip(
+                        uid=uid,
+                        recording_id=parent.recording_id,
+                        duration_s=parent.duration_s,
+                        split=Split.TEST,
+                        origin=origin,
+                        parent_id=parent.id,
+                    )
+                )
+        report = evaluate(project, MODEL, "test", reference="gold")
+    finally:
+        project.close()
+    uids = [c.uid for c in report.clips]
+    assert "aug-part" in uids and "seg-part" not in uids
+    assert report.unreferenced == 1
