@@ -49,7 +49,7 @@ def _rates(project_root: Path, model: str) -> dict[str, tuple[float, float, int]
     """(WER, CER, clips) of `model` on the clean test clips and on the noisy test set."""
     project = open_project(project_root)
     try:
-        report = evaluate(project, model, "test", reference="hidden", slices=("augmentation",))
+        report = evaluate(project, model, "test", reference="gold", slices=("augmentation",))
     finally:
         project.close()
     out = {}

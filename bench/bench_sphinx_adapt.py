@@ -55,7 +55,7 @@ def label_bench_only(project: Project, clip_ids: list[int]) -> None:
 
 def test_rates(project: Project, model: str) -> dict[str, tuple[float, int]]:
     """(WER, clips) of `model` on the clean test clips and on each noisy test set."""
-    report = evaluate(project, model, "test", reference="hidden", slices=("augmentation",))
+    report = evaluate(project, model, "test", reference="gold", slices=("augmentation",))
     out = {"test": (float(report.overall.wer or 0.0), report.overall.clips)}
     for piece in report.slices_of("augmentation"):
         name = "clean" if piece.value == "original" else piece.value

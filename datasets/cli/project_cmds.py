@@ -34,7 +34,7 @@ def stats(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Hours, clips by status/split/speaker, vocabulary and catalog coverage."""
+    """Hours, clips by status/split/speaker, vocabulary, catalog coverage, gold references."""
     project = open_project(project_dir, db)
     try:
         result = project_stats(project)

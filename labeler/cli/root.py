@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "stats": (
         "voxcart.datasets.cli.project_cmds",
-        "Hours, clips by status/split/speaker, vocabulary and catalog coverage.",
+        "Hours, clips by status/split/speaker, vocabulary, catalog coverage, gold references.",
     ),
     "split": (
         "voxcart.datasets.cli.project_cmds",

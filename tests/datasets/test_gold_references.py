@@ -84,9 +84,11 @@ def test_references_are_cleaned_exactly_as_label_transcripts(tmp_path: Path) -> 
     assert stored == labels == GOLD_CLEAN
 
 
+@pytest.mark.parametrize("store", ["project", "pg_project"])
 def test_reimport_updates_changed_references_and_counts_the_rest(
-    project: Project, tmp_path: Path
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    project: Project = request.getfixturevalue(store)
     files = build_labelled_project(project, tmp_path)
     first = import_source(project, files.gold, as_reference=True)
     assert (first.references.stored, first.references.updated) == (4, 0)
