@@ -43,7 +43,8 @@ from voxcart.model.al.rounds import (
 )
 from voxcart.model.backends.base import create_backend
 from voxcart.model.errors import ModelError
-from voxcart.model.eval.evaluate import SPLITS, canonical_reference, evaluate
+from voxcart.model.eval.evaluate import SPLITS, evaluate
+from voxcart.model.eval.references import canonical_reference
 from voxcart.model.lm.build import LmBuildConfig, build_catalog_lm
 from voxcart.model.lm.corpus import CorpusConfig
 from voxcart.model.suggest import suggest

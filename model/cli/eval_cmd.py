@@ -11,7 +11,8 @@ from voxcart.datasets.cli.options import DbOption, ProjectOption, comma_list
 from voxcart.datasets.cli.output import warn
 from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.store.project import open_project
-from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport
+from voxcart.model.eval.evaluate import SPLITS, EvalReport
+from voxcart.model.eval.references import REFERENCES
 from voxcart.model.eval.report import delta, metric_rows, percent
 from voxcart.model.eval.run import EvalOptions, run_evaluation
 from voxcart.model.eval.slices import DEFAULT_SLICES, SLICE_DIMENSIONS

@@ -6,6 +6,8 @@
   success.
 - ``product_search``: A small lexical product search (BM25) over a catalog, to ask "would this
   transcript find it?".
+- ``references``: What an evaluation scores against: human transcripts, or gold references (and
+  their names).
 - ``report``: Writing an evaluation: a JSON record, a Markdown report and a WER-by-slice bar chart
   (PNG).
 - ``run``: One ``voxcart eval`` run: its options as one record, every named split evaluated and

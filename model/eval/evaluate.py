@@ -25,11 +25,9 @@ from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.datasets.store.clip_filter import ClipFilter
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.references import references_by_split
-from voxcart.datasets.store.revisions import current_transcripts
 from voxcart.datasets.store.schema import (
     LABEL_STATUSES,
     Clip,
-    ClipReference,
     ModelVersion,
     Split,
     Suggestion,
@@ -38,6 +36,15 @@ from voxcart.model.backends.base import ModelSpec, create_backend
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.metrics import ClipScore, Metrics, aggregate, score_clip
 from voxcart.model.eval.product_search import ProductSearch
+from voxcart.model.eval.references import (
+    REFERENCE_LABELS,
+    Lineage,
+    canonical_reference,
+    chunks,
+    gold_references,
+    human_references,
+    no_reference_message,
+)
 from voxcart.model.eval.slices import (
     DEFAULT_SLICES,
     ClipFacts,
@@ -48,24 +55,8 @@ from voxcart.model.eval.slices import (
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE, suggest
 from voxcart.model.versions import find_model, to_spec
 
-REFERENCES: tuple[str, ...] = ("human", "gold", "hidden")
-"""What :func:`evaluate` scores against; ``hidden`` is an alias of ``gold``."""
-REFERENCE_ALIASES = {"hidden": "gold"}
-"""Older names of a reference kind (``hidden``: what the demo's gold references were called)."""
 SPLITS: tuple[str, ...] = (*(s.value for s in Split), "heldout", "all")
 """Splits :func:`evaluate` accepts: one split, ``heldout`` (dev and test) or ``all``."""
-REFERENCE_LABELS = {
-    "human": "human transcripts (current accepted or corrected revision)",
-    "gold": "GOLD reference texts (imported with --as-reference, or a demo's synthesized "
-    "ground truth; not human labels)",
-}
-GOLD_IMPORT_HINT = (
-    "import them with `voxcart import MANIFEST --as-reference` (clips already in the project "
-    "are matched by their audio)"
-)
-_MAX_LINEAGE_DEPTH = 16
-_SEGMENT_ORIGIN = "segment"  # datasets.segment.store.ORIGIN (that module loads the VADs)
-_IN_CHUNK = 500
 
 Progress = Callable[[int, int], None]
 
@@ -176,21 +167,6 @@ class _ClipRow:
     facts: ClipFacts
 
 
-def canonical_reference(reference: str) -> str:
-    """``human`` or ``gold`` for any accepted reference name (``hidden`` is ``gold``).
-
-    Raises:
-        ModelError: the name is not one of :data:`REFERENCES`.
-    """
-    if reference not in REFERENCES:
-        raise ModelError(
-            f"reference={reference!r} is unknown; use 'human' (labelled transcripts) or "
-            "'gold' (gold references: imported with --as-reference, or a demo's; 'hidden' is "
-            "an alias)"
-        )
-    return REFERENCE_ALIASES.get(reference, reference)
-
-
 def _check_args(split: str, batch_size: int) -> None:
     if split not in SPLITS:
         raise ModelError(f"split={split!r} is unknown; use one of {', '.join(SPLITS)}")
@@ -216,85 +192,9 @@ def _split_clips(session: Session, split: str) -> list[_ClipRow]:
     ]
 
 
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
-    # Bounded IN lists: SQLite and PostgreSQL both cap the parameters of one statement.
-    return [list(ids[i : i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK)]
-
-
-def _human_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
-    views = current_transcripts(session, [r.clip_id for r in rows])
-    return {
-        clip_id: view.normalized
-        for clip_id, view in views.items()
-        if view.is_human and view.status in LABEL_STATUSES
-    }
-
-
-def _gold_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, str]:
-    # A derived clip (an augmented copy, a clip whose boundaries were nudged) says what its
-    # root clip says: climb the lineage until an ancestor has a gold reference. A segment cut
-    # out of a longer recording says only part of it, so it never inherits its parent's.
-    parent_of: dict[int, int | None] = {
-        r.clip_id: None if r.facts.origin == _SEGMENT_ORIGIN else r.parent_id for r in rows
-    }
-    pending = {r.clip_id: r.clip_id for r in rows}  # clip -> ancestor to look up next
-    found: dict[int, str] = {}
-    for _ in range(_MAX_LINEAGE_DEPTH):
-        if not pending:
-            break
-        texts: dict[int, str] = {}
-        for chunk in _chunks(sorted(set(pending.values()))):
-            texts.update(
-                session.execute(
-                    select(ClipReference.clip_id, ClipReference.text).where(
-                        ClipReference.clip_id.in_(chunk)
-                    )
-                ).all()
-            )
-        unresolved: dict[int, int] = {}
-        for clip_id, ancestor in pending.items():
-            if ancestor in texts:
-                found[clip_id] = texts[ancestor]
-            else:
-                unresolved[clip_id] = ancestor
-        unknown = sorted({a for a in unresolved.values() if a not in parent_of})
-        for chunk in _chunks(unknown):
-            parent_of.update(
-                (clip_id, None if origin == _SEGMENT_ORIGIN else parent)
-                for clip_id, parent, origin in session.execute(
-                    select(Clip.id, Clip.parent_id, Clip.origin).where(Clip.id.in_(chunk))
-                )
-            )
-        pending = {
-            clip_id: parent
-            for clip_id, ancestor in unresolved.items()
-            if (parent := parent_of.get(ancestor)) is not None
-        }
-    return found
-
-
-def _no_reference_message(
-    clips: int, split: str, reference: str, gold_splits: Mapping[str, int]
-) -> str:
-    if reference == "human":
-        return (
-            f"none of the {clips} {split} clip(s) has a human transcript; accept or correct "
-            "some of them in the labeler, or score against gold references with "
-            f"--reference gold ({GOLD_IMPORT_HINT})"
-        )
-    where = (
-        "the project's gold references are on "
-        + ", ".join(f"{name} {n}" for name, n in sorted(gold_splits.items()))
-        + " clip(s); choose another --split (`all` covers every clip), or "
-        if gold_splits
-        else "the project has no gold references; "
-    )
-    return f"none of the {clips} {split} clip(s) has a gold reference; {where}{GOLD_IMPORT_HINT}"
-
-
 def _stored_hypotheses(session: Session, model_id: int, clip_ids: Sequence[int]) -> dict[int, str]:
     rows: dict[int, str] = {}
-    for chunk in _chunks(clip_ids):
+    for chunk in chunks(clip_ids):
         rows.update(
             session.execute(
                 select(Suggestion.clip_id, Suggestion.text).where(
@@ -319,7 +219,7 @@ def _transcribe_missing(
     backend.load()
     if reference == "gold":
         # Only the clips with a gold reference: a gold test set may be a small part of a split.
-        filters = [ClipFilter(clip_ids=tuple(chunk)) for chunk in _chunks(sorted(missing))]
+        filters = [ClipFilter(clip_ids=tuple(chunk)) for chunk in chunks(sorted(missing))]
     else:
         members = _members(split)
         parts: list[str | None] = [None] if members is None else [m.value for m in members]
@@ -444,12 +344,17 @@ def evaluate(
                 f"split {split!r} has no clips; assign splits with `voxcart split` or choose "
                 f"another --split ({', '.join(SPLITS)})"
             )
-        refs = (_gold_references if reference == "gold" else _human_references)(session, clips)
+        lineage = [Lineage(c.clip_id, c.parent_id, c.facts.origin) for c in clips]
+        refs = (
+            gold_references(session, lineage)
+            if reference == "gold"
+            else human_references(session, [c.clip_id for c in clips])
+        )
         vocabulary: EntityVocabulary | None = load_vocabulary(session)
         search: ProductSearch | None = ProductSearch.from_session(session)
         gold_splits = references_by_split(session) if not refs and reference == "gold" else {}
     if not refs:
-        raise ModelError(_no_reference_message(len(clips), split, reference, gold_splits))
+        raise ModelError(no_reference_message(len(clips), split, reference, gold_splits))
     vocabulary = vocabulary if vocabulary is not None and len(vocabulary) else None
     search = search if search is not None and len(search) else None
     referenced = [c.clip_id for c in clips if c.clip_id in refs]

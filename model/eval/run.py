@@ -12,7 +12,8 @@ from pathlib import Path
 
 from voxcart.datasets.store.project import Project
 from voxcart.model.errors import ModelError
-from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport, evaluate
+from voxcart.model.eval.evaluate import SPLITS, EvalReport, evaluate
+from voxcart.model.eval.references import REFERENCES
 from voxcart.model.eval.report import ReportPaths, write_report
 from voxcart.model.eval.slices import DEFAULT_SLICES, check_dimensions
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
