@@ -72,6 +72,10 @@ class ImportReport:
     transcript not stored because the clip already had another, a flag)."""
     changes: tuple[Rejection, ...] = ()
     """The first MAX_KEPT_REJECTIONS changes (same shape as rejections)."""
+    metadata_columns: tuple[tuple[str, int], ...] = ()
+    """(name, clips) for every manifest column kept as clip metadata, in first-seen order."""
+    skipped_columns: tuple[tuple[str, str, int], ...] = ()
+    """(name, reason, rows) for every column with values that were not kept."""
 
     def summary(self, top: int = 5) -> str:
         """A few lines for people: counts, the most common reasons, the report file."""
@@ -94,6 +98,19 @@ class ImportReport:
                 lines.append(f"  - {change.path}: [{change.code}] {change.reason}")
             if self.changed > top:
                 lines.append(f"  ... {self.changed - top} more")
+        if self.metadata_columns:
+            kept = ", ".join(f"{name} ({n})" for name, n in self.metadata_columns[: top * 4])
+            more = len(self.metadata_columns) - top * 4
+            lines.append(
+                f"metadata kept per clip from {len(self.metadata_columns)} column(s) "
+                f"(clips): {kept}" + (f", ... {more} more" if more > 0 else "")
+            )
+        if self.skipped_columns:
+            lines.append(f"{len(self.skipped_columns)} column(s) not kept as metadata:")
+            for name, reason, rows in self.skipped_columns[:top]:
+                lines.append(f"  - {name!r} ({rows} row(s)): {reason}")
+            if len(self.skipped_columns) > top:
+                lines.append(f"  ... {len(self.skipped_columns) - top} more")
         if self.report_path is not None:
             lines.append(f"all rejections: {self.report_path}")
         return "\n".join(lines)
@@ -136,6 +153,8 @@ class _Counts:
     imported: int = 0
     duplicates: int = 0
     transcribed: int = 0
+    meta: Counter[str] = field(default_factory=Counter)
+    skipped_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 @dataclass
@@ -198,6 +217,7 @@ class _Engine:
         self.counts.duplicates += result.duplicates
         self.counts.transcribed += result.transcribed
         for ready in batch:
+            self.counts.meta.update(ready.item.meta.keys())
             for notice in ready.item.notices:
                 self.log.change(Rejection(item_label(ready.item), notice, "cleaned"))
             for tag in ready.span.tags:
@@ -257,6 +277,10 @@ def import_items(
         for entry in items:
             done += 1
             outcome = entry if isinstance(entry, Rejection) else engine.prepare(entry)
+            if isinstance(entry, ImportItem):
+                engine.counts.skipped_columns.update(
+                    (c.name, c.reason) for c in entry.skipped_columns
+                )
             if isinstance(outcome, Rejection):
                 log.add(outcome)
             else:
@@ -290,6 +314,10 @@ def import_items(
         report_path=log.path,
         changed=log.changed,
         changes=tuple(log.changes),
+        metadata_columns=tuple(engine.counts.meta.items()),
+        skipped_columns=tuple(
+            (name, reason, rows) for (name, reason), rows in engine.counts.skipped_columns.items()
+        ),
     )
 
 

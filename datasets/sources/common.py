@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
 from voxcart.datasets.sources.paths import resolve_safe, stat_problem
+from voxcart.datasets.store.clip_meta import MAX_FIELDS, name_problem, value_problem, value_text
 from voxcart.datasets.text.clean import clean_text, label_problem, printable_name
 
 PATH_COLUMNS = ("audio_filepath", "path", "audio", "file", "file_name", "filename", "audio_path")
@@ -25,6 +27,24 @@ MAX_SECONDS = 7 * 24 * 3600.0
 """Largest offset or duration a manifest may give (a week); anything larger is a typo."""
 LABEL_LIMITS = {"id": 150, "speaker": 128, "session": 128, "device": 128, "locale": 16}
 """Longest value stored for each label column; longer ones are refused, never cut."""
+KNOWN_COLUMNS = frozenset(
+    (
+        *PATH_COLUMNS, *TEXT_COLUMNS, *SPEAKER_COLUMNS, *SESSION_COLUMNS, *DEVICE_COLUMNS,
+        *LOCALE_COLUMNS, *ID_COLUMNS, *OFFSET_COLUMNS, *DURATION_COLUMNS,
+    )
+)  # fmt: skip
+"""Columns import reads into clip fields; every other column is kept as clip metadata."""
+_EXPORT_ONLY = "written by `voxcart export --provenance`, never read back"
+RESERVED_COLUMNS: Mapping[str, str] = {
+    "split": "voxcart assigns splits itself (`voxcart split`); rename the column (e.g. "
+    "source_split) to keep it as metadata",
+    "annotator": _EXPORT_ONLY,
+    "revision_source": _EXPORT_ONLY,
+    "suggestion_text": _EXPORT_ONLY,
+    "model_version": _EXPORT_ONLY,
+    "suggestion_wer": _EXPORT_ONLY,
+}
+"""Columns voxcart writes in its own exports but does not keep as metadata, and why."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,18 @@ class ImportItem:
     source_format: str = "file"
     notices: tuple[str, ...] = ()
     """What the source changed on the way in (a cleaned transcript), for the import report."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """The manifest's other columns (name -> text), kept as clip metadata."""
+    skipped_columns: tuple[SkippedColumn, ...] = ()
+    """Columns with a value in this row that are not kept, and why (for the import report)."""
+
+
+@dataclass(frozen=True)
+class SkippedColumn:
+    """A manifest column whose values are not kept as metadata, and why."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,56 @@ def transcript_of(value: Any, column: str = "text") -> tuple[str | None, tuple[s
     return (cleaned.text or None), (notice,)
 
 
+@lru_cache(maxsize=4096)
+def _column_verdict(name: str) -> str | None:
+    """None for a column kept as metadata, "" for one import reads, else why it is not kept."""
+    if name in KNOWN_COLUMNS:
+        return ""
+    if name in RESERVED_COLUMNS:
+        return RESERVED_COLUMNS[name]
+    problem = name_problem(name)
+    return None if problem is None else f"{problem}; rename the column"
+
+
+def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[SkippedColumn, ...]]:
+    """The metadata of one manifest record: every column import has no field for, in record
+    order, up to :data:`~voxcart.datasets.store.clip_meta.MAX_FIELDS` names.
+
+    Blank cells are not stored. A column that cannot be kept (a reserved or malformed name, or
+    one past the limit) is listed with its reason where this record gives it a value.
+
+    Raises:
+        ManifestError: a value holds control characters or is too long (the row is rejected,
+            so that a corrected re-import stores it whole).
+    """
+    meta: dict[str, str] = {}
+    skipped: list[SkippedColumn] = []
+    names = 0
+    for key, value in record.items():
+        name = key.strip()
+        verdict = _column_verdict(name)
+        if verdict == "":
+            continue
+        if verdict is None:
+            names += 1
+            if names > MAX_FIELDS:
+                verdict = (
+                    f"over the {MAX_FIELDS} metadata columns a clip keeps; drop the columns "
+                    "you do not need from the manifest"
+                )
+        text = value_text(value)
+        if text is None:
+            continue
+        if verdict is not None:
+            skipped.append(SkippedColumn(printable_name(name[:80]), verdict))
+            continue
+        problem = value_problem(name, text)
+        if problem is not None:
+            raise ManifestError(problem)
+        meta[name] = text
+    return meta, tuple(skipped)
+
+
 def record_to_item(
     record: Mapping[str, Any],
     *,
@@ -196,6 +278,7 @@ def record_to_item(
             "device": label(pick(record, DEVICE_COLUMNS), "device"),
             "locale": label(pick(record, LOCALE_COLUMNS), "locale"),
         }
+        meta, skipped_columns = metadata_of(record)
     except ManifestError as exc:
         code = "unsafe_path" if isinstance(exc, UnsafePathError) else "bad_row"
         return Rejection(where, str(exc), code)
@@ -212,4 +295,6 @@ def record_to_item(
         lineage={"manifest": printable_name(where), **(lineage or {})},
         source_format=source_format,
         notices=notices,
+        meta=meta,
+        skipped_columns=skipped_columns,
     )
