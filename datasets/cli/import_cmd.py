@@ -61,7 +61,12 @@ def import_(
         typer.Option(help="pyannote segmentation checkpoint (with --segment pyannote)."),
     ] = None,
 ) -> None:
-    """Import audio (validated, deduplicated by content) and its transcripts into the project."""
+    """Import audio (validated, deduplicated by content) and its transcripts into the project.
+
+    Manifest columns voxcart has no field for (a recording condition, a device model...) are kept
+    per clip as metadata (at most 64 names; values up to 1,000 characters); the summary lists
+    which columns were kept and which were not, and why.
+    """
     # Built first so that a bad --segment value fails before anything is imported.
     seg_config = SegmentConfig(method=segment) if segment else None
     project = open_project(project_dir, db)
