@@ -178,15 +178,33 @@ def transcript_of(value: Any, column: str = "text") -> tuple[str | None, tuple[s
     return (cleaned.text or None), (notice,)
 
 
-@lru_cache(maxsize=4096)
-def _column_verdict(name: str) -> str | None:
-    """None for a column kept as metadata, "" for one import reads, else why it is not kept."""
+_OVER_LIMIT = (
+    f"over the {MAX_FIELDS} metadata columns a clip keeps; drop the columns you do not need "
+    "from the manifest"
+)
+
+
+@lru_cache(maxsize=8192)
+def _column_verdict(name: str) -> SkippedColumn | bool:
+    """True for a column kept as metadata, False for one import reads into a clip field, else
+    the column's entry in the report (made once per name: wide manifests repeat them a lot)."""
     if name in KNOWN_COLUMNS:
-        return ""
+        return False
     if name in RESERVED_COLUMNS:
-        return RESERVED_COLUMNS[name]
+        return SkippedColumn(name, RESERVED_COLUMNS[name])
     problem = name_problem(name)
-    return None if problem is None else f"{problem}; rename the column"
+    if problem is None:
+        return True
+    return SkippedColumn(printable_name(name[:80]), f"{problem}; rename the column")
+
+
+@lru_cache(maxsize=8192)
+def _over_limit(name: str) -> SkippedColumn:
+    return SkippedColumn(name, _OVER_LIMIT)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[SkippedColumn, ...]]:
@@ -206,20 +224,19 @@ def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[Skippe
     for key, value in record.items():
         name = key.strip()
         verdict = _column_verdict(name)
-        if verdict == "":
+        if verdict is False:
             continue
-        if verdict is None:
+        if verdict is True:
             names += 1
             if names > MAX_FIELDS:
-                verdict = (
-                    f"over the {MAX_FIELDS} metadata columns a clip keeps; drop the columns "
-                    "you do not need from the manifest"
-                )
+                verdict = _over_limit(name)
+        if _blank(value):
+            continue
+        if isinstance(verdict, SkippedColumn):
+            skipped.append(verdict)
+            continue
         text = value_text(value)
         if text is None:
-            continue
-        if verdict is not None:
-            skipped.append(SkippedColumn(printable_name(name[:80]), verdict))
             continue
         problem = value_problem(name, text)
         if problem is not None:
