@@ -65,7 +65,7 @@ def import_(
 
     Manifest columns voxcart has no field for (a recording condition, a device model...) are kept
     per clip as metadata (at most 64 names; values up to 1,000 characters); the summary lists
-    which columns were kept and which were not, and why.
+    which columns were kept and which values were not, and why.
     """
     # Built first so that a bad --segment value fails before anything is imported.
     seg_config = SegmentConfig(method=segment) if segment else None

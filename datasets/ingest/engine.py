@@ -75,7 +75,8 @@ class ImportReport:
     metadata_columns: tuple[tuple[str, int], ...] = ()
     """(name, clips) for every manifest column kept as clip metadata, in first-seen order."""
     skipped_columns: tuple[tuple[str, str, int], ...] = ()
-    """(name, reason, rows) for every column with values that were not kept."""
+    """(name, reason, rows) for every column with values that were not kept (a column may be
+    listed once per reason: too long in some rows, control characters in others)."""
 
     def summary(self, top: int = 5) -> str:
         """A few lines for people: counts, the most common reasons, the report file."""
@@ -106,7 +107,8 @@ class ImportReport:
                 f"(clips): {kept}" + (f", ... {more} more" if more > 0 else "")
             )
         if self.skipped_columns:
-            lines.append(f"{len(self.skipped_columns)} column(s) not kept as metadata:")
+            names = len({name for name, _reason, _rows in self.skipped_columns})
+            lines.append(f"{names} column(s) with values not kept as metadata:")
             for name, reason, rows in self.skipped_columns[:top]:
                 lines.append(f"  - {name!r} ({rows} row(s)): {reason}")
             if len(self.skipped_columns) > top:

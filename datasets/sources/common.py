@@ -203,6 +203,11 @@ def _over_limit(name: str) -> SkippedColumn:
     return SkippedColumn(name, _OVER_LIMIT)
 
 
+@lru_cache(maxsize=8192)
+def _bad_value(name: str, problem: str) -> SkippedColumn:
+    return SkippedColumn(name, problem)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -212,11 +217,9 @@ def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[Skippe
     order, up to :data:`~voxcart.datasets.store.clip_meta.MAX_FIELDS` names.
 
     Blank cells are not stored. A column that cannot be kept (a reserved or malformed name, or
-    one past the limit) is listed with its reason where this record gives it a value.
-
-    Raises:
-        ManifestError: a value holds control characters or is too long (the row is rejected,
-            so that a corrected re-import stores it whole).
+    one past the limit) is listed with its reason where this record gives it a value, and so
+    is a value that cannot be kept (control characters, too long): the clip is still imported,
+    so one odd auxiliary column never costs a dataset its audio.
     """
     meta: dict[str, str] = {}
     skipped: list[SkippedColumn] = []
@@ -238,9 +241,10 @@ def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[Skippe
         text = value_text(value)
         if text is None:
             continue
-        problem = value_problem(name, text)
+        problem = value_problem(text)
         if problem is not None:
-            raise ManifestError(problem)
+            skipped.append(_bad_value(name, problem))
+            continue
         meta[name] = text
     return meta, tuple(skipped)
 

@@ -4,8 +4,8 @@ A clip's ``meta`` is a flat JSON object of name -> text (a recording condition, 
 a region...). Names and values come from untrusted manifests, so both are checked here once for
 every place that reads them (import, ``--where meta.NAME=VALUE``, ``--slice meta.NAME``, the
 Explore page, exports): a name is 1 to :data:`MAX_NAME_CHARS` printable characters without
-``= , " \\``; a value is at most :data:`MAX_VALUE_CHARS` characters without control characters;
-a clip keeps at most :data:`MAX_FIELDS` names.
+``= , " \\``; a value is at most :data:`MAX_VALUE_CHARS` characters without control characters
+(another value is not kept, never cut); a clip keeps at most :data:`MAX_FIELDS` names.
 """
 
 from __future__ import annotations
@@ -63,19 +63,18 @@ def value_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def value_problem(name: str, text: str) -> str | None:
-    """Why `text` cannot be stored as the value of metadata `name`, or None when it can."""
-    bad = unsafe_chars(text)
-    if bad:
+def value_problem(text: str) -> str | None:
+    """Why `text` cannot be stored as a metadata value, or None when it can (the same reason for
+    every such value of a column, so that a report can count them)."""
+    if unsafe_chars(text):
         return (
-            f"metadata column {name!r} value {text[:60]!r} holds control characters "
-            f"({', '.join(bad)}); remove them from the manifest"
+            "values with control characters, tabs or line breaks are not kept; remove them and "
+            "import the manifest again to add the values"
         )
     if len(text) > MAX_VALUE_CHARS:
         return (
-            f"metadata column {name!r} value is {len(text)} characters long, over the "
-            f"{MAX_VALUE_CHARS} allowed ({text[:40]!r}...); shorten it in the manifest or drop "
-            "the column"
+            f"values over {MAX_VALUE_CHARS} characters are not kept (never cut); shorten them "
+            "and import the manifest again to add the values"
         )
     return None
 
