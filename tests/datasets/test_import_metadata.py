@@ -138,3 +138,12 @@ def test_migration_gives_existing_clips_empty_metadata(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT meta FROM clips")).scalar() == "{}"
     engine.dispose()
+
+
+def test_metadata_import_and_merge_on_postgresql(pg_project: Project, tmp_path: Path) -> None:
+    write_audio(tmp_path / "a.wav", seconds=0.5, seed=1)
+    _csv(tmp_path / "m.csv", ["path", "id", "région"], [["a.wav", "a", "Île-de-France"]])
+    import_source(pg_project, tmp_path / "m.csv")
+    _csv(tmp_path / "n.csv", ["path", "id", "condition"], [["a.wav", "a", "far"]])
+    import_source(pg_project, tmp_path / "n.csv")
+    assert _meta(pg_project) == {"a": {"région": "Île-de-France", "condition": "far"}}
