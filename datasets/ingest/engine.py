@@ -13,6 +13,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +27,13 @@ from voxcart.datasets.ingest.validate import (
     check_span,
     scan_file,
 )
-from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
+from voxcart.datasets.sources.common import (
+    OVER_LIMIT,
+    ImportItem,
+    Rejection,
+    SkippedColumn,
+    SourceContext,
+)
 from voxcart.datasets.sources.detect import FORMATS, count_items, iter_source
 from voxcart.datasets.sources.paths import stat_problem
 from voxcart.datasets.store.project import Project
@@ -158,6 +165,43 @@ class _Counts:
     meta: Counter[str] = field(default_factory=Counter)
     skipped_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
 
+    def keep_meta(self, names: Iterable[str]) -> None:
+        """Count the metadata names of a stored item (at most MAX_REPORTED_COLUMNS names)."""
+        _bounded_update(self.meta, names, _MORE_COLUMNS)
+
+    over_limit: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def skip_columns(self, skipped: Iterable[SkippedColumn]) -> None:
+        """Count the columns an item could not keep (at most MAX_REPORTED_COLUMNS entries of
+        each kind: the columns past the per-clip limit of a wide manifest are counted apart,
+        so that they never crowd out a column whose values were refused)."""
+        for column in skipped:
+            key = (column.name, column.reason)
+            if column.reason == OVER_LIMIT:
+                _bounded_update(self.over_limit, (key,), (_MORE_COLUMNS, OVER_LIMIT))
+            else:
+                _bounded_update(self.skipped_columns, (key,), _MORE_REFUSED)
+
+    def skipped_report(self) -> tuple[tuple[str, str, int], ...]:
+        """(name, reason, rows): refused names and values first, then the limit's overflow."""
+        entries = [*self.skipped_columns.items(), *self.over_limit.items()]
+        return tuple((name, reason, rows) for (name, reason), rows in entries)
+
+
+_MORE_COLUMNS = "(more columns)"
+_MORE_REFUSED = (_MORE_COLUMNS, "refused names or values not listed one by one")
+MAX_REPORTED_COLUMNS = 1000
+"""Distinct columns the report counts one by one; the rest are counted together, so that a
+manifest with a new column name in every row keeps the import's memory flat."""
+
+
+def _bounded_update(counter: Counter[Any], keys: Iterable[Any], overflow: Any) -> None:
+    for key in keys:
+        if key in counter or len(counter) < MAX_REPORTED_COLUMNS:
+            counter[key] += 1
+        else:
+            counter[overflow] += 1
+
 
 @dataclass
 class _Engine:
@@ -219,7 +263,7 @@ class _Engine:
         self.counts.duplicates += result.duplicates
         self.counts.transcribed += result.transcribed
         for ready in batch:
-            self.counts.meta.update(ready.item.meta.keys())
+            self.counts.keep_meta(ready.item.meta.keys())
             for notice in ready.item.notices:
                 self.log.change(Rejection(item_label(ready.item), notice, "cleaned"))
             for tag in ready.span.tags:
@@ -280,9 +324,7 @@ def import_items(
             done += 1
             outcome = entry if isinstance(entry, Rejection) else engine.prepare(entry)
             if isinstance(entry, ImportItem):
-                engine.counts.skipped_columns.update(
-                    (c.name, c.reason) for c in entry.skipped_columns
-                )
+                engine.counts.skip_columns(entry.skipped_columns)
             if isinstance(outcome, Rejection):
                 log.add(outcome)
             else:
@@ -317,9 +359,7 @@ def import_items(
         changed=log.changed,
         changes=tuple(log.changes),
         metadata_columns=tuple(engine.counts.meta.items()),
-        skipped_columns=tuple(
-            (name, reason, rows) for (name, reason), rows in engine.counts.skipped_columns.items()
-        ),
+        skipped_columns=engine.counts.skipped_report(),
     )
 
 

@@ -11,7 +11,13 @@ from typing import Any
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
 from voxcart.datasets.sources.paths import resolve_safe, stat_problem
-from voxcart.datasets.store.clip_meta import MAX_FIELDS, name_problem, value_problem, value_text
+from voxcart.datasets.store.clip_meta import (
+    MAX_FIELDS,
+    MAX_NAME_CHARS,
+    name_problem,
+    value_problem,
+    value_text,
+)
 from voxcart.datasets.text.clean import clean_text, label_problem, printable_name
 
 PATH_COLUMNS = ("audio_filepath", "path", "audio", "file", "file_name", "filename", "audio_path")
@@ -178,16 +184,25 @@ def transcript_of(value: Any, column: str = "text") -> tuple[str | None, tuple[s
     return (cleaned.text or None), (notice,)
 
 
-_OVER_LIMIT = (
+OVER_LIMIT = (
     f"over the {MAX_FIELDS} metadata columns a clip keeps; drop the columns you do not need "
     "from the manifest"
 )
+"""Why a column past the MAX_FIELDS-th metadata column of a row is not kept."""
 
 
-@lru_cache(maxsize=8192)
 def _column_verdict(name: str) -> SkippedColumn | bool:
     """True for a column kept as metadata, False for one import reads into a clip field, else
     the column's entry in the report (made once per name: wide manifests repeat them a lot)."""
+    if len(name) > MAX_NAME_CHARS:
+        # Not cached: a hostile manifest's huge names must not pile up in the cache.
+        reason = f"the name is over the {MAX_NAME_CHARS} characters allowed; rename the column"
+        return SkippedColumn(printable_name(name[:80]) + "...", reason)
+    return _short_column_verdict(name)
+
+
+@lru_cache(maxsize=8192)
+def _short_column_verdict(name: str) -> SkippedColumn | bool:
     if name in KNOWN_COLUMNS:
         return False
     if name in RESERVED_COLUMNS:
@@ -200,7 +215,7 @@ def _column_verdict(name: str) -> SkippedColumn | bool:
 
 @lru_cache(maxsize=8192)
 def _over_limit(name: str) -> SkippedColumn:
-    return SkippedColumn(name, _OVER_LIMIT)
+    return SkippedColumn(name, OVER_LIMIT)
 
 
 @lru_cache(maxsize=8192)

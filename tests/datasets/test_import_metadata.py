@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from tests.conftest import write_audio
-from voxcart.datasets.ingest.engine import import_source
+from voxcart.datasets.ingest.engine import MAX_REPORTED_COLUMNS, import_source
 from voxcart.datasets.store.clip_meta import MAX_FIELDS, MAX_VALUE_CHARS
 from voxcart.datasets.store.migrate import upgrade
 from voxcart.datasets.store.project import Project, make_engine
@@ -147,3 +147,26 @@ def test_metadata_import_and_merge_on_postgresql(pg_project: Project, tmp_path: 
     _csv(tmp_path / "n.csv", ["path", "id", "condition"], [["a.wav", "a", "far"]])
     import_source(pg_project, tmp_path / "n.csv")
     assert _meta(pg_project) == {"a": {"région": "Île-de-France", "condition": "far"}}
+
+
+def test_new_column_names_in_every_row_keep_the_report_bounded(
+    project: Project, tmp_path: Path
+) -> None:
+    lines = []
+    for row in range(3):
+        write_audio(tmp_path / f"{row}.wav", seconds=0.5, seed=row)
+        record = {"audio_filepath": f"{row}.wav", **{f"r{row}k{i}": "v" for i in range(500)}}
+        if row == 0:
+            record["n" * 100_000] = "huge name"
+        lines.append(json.dumps(record))
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n")
+    report = import_source(project, tmp_path / "m.jsonl")
+    assert report.imported == 3
+    assert all(len(meta) == MAX_FIELDS for meta in _meta(project).values())
+    assert len(report.metadata_columns) == 3 * MAX_FIELDS
+    # The huge name, then the columns past the limit: 1,000 one by one, the rest together.
+    assert len(report.skipped_columns) == 1 + MAX_REPORTED_COLUMNS + 1
+    (more,) = [rows for name, _reason, rows in report.skipped_columns if name == "(more columns)"]
+    assert more == 3 * (500 - MAX_FIELDS) - MAX_REPORTED_COLUMNS
+    huge = [r for n, r, _rows in report.skipped_columns if n.startswith("nnn")]
+    assert huge and "over the 64 characters" in huge[0]
