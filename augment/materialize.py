@@ -95,6 +95,7 @@ class _Parent:
     device: str | None
     locale: str
     tags: tuple[str, ...]
+    meta: dict[str, Any]
 
 
 def variant_uid(preset: str, seed: int, copy: int, parent_id: int, test_set: str | None) -> str:
@@ -154,6 +155,7 @@ def _parents(session: Session, split: Split) -> list[_Parent]:
             clip.device,
             clip.locale,
             tuple(str(t) for t in clip.tags or ()),
+            dict(clip.meta or {}),
         )
         for clip, path in rows
     ]

@@ -93,7 +93,11 @@ def export(
     ] = None,
 ) -> None:
     """Export labelled clips as a versioned dataset with a datasheet; the folder is written
-    atomically and never overwritten."""
+    atomically and never overwritten.
+
+    Clip metadata goes along as extra keys (nemo, hf), lhotse supervision custom fields or table
+    columns (csv, parquet); kaldi has no place for it (the datasheet says so).
+    """
     if text not in TEXT_MODES:
         raise typer.BadParameter(
             f"{text!r}; use one of {', '.join(TEXT_MODES)}", param_hint="--text"

@@ -74,6 +74,10 @@ def import_(
 
     With --as-reference the transcripts become gold references (evaluation only) instead of
     accepted labels.
+
+    Manifest columns voxcart has no field for (a recording condition, a device model...) are kept
+    per clip as metadata (at most 64 names; values up to 1,000 characters); the summary lists
+    which columns were kept and which values were not, and why.
     """
     if as_reference and no_transcripts:
         raise typer.BadParameter(

@@ -5,7 +5,8 @@ running words never heard in train (classic OOV); and where the project has a pr
 how well the split covers it: catalog words absent from the split (catalog OOV), catalog
 entity terms that occur, and the share of clips naming at least one entity. Statistics use the
 normalized transcripts whatever text the export writes, with the same term matching as
-``voxcart stats``.
+``voxcart stats``. Clip metadata (manifest columns kept at import) is summarised per name:
+clips carrying it, distinct values and the most common ones, and whether the format carries it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,30 @@ from voxcart.datasets.store.schema import Catalog, CatalogTerm
 
 JSON_NAME = "datasheet.json"
 MARKDOWN_NAME = "datasheet.md"
+META_TOP_VALUES = 5
+"""Most common values listed per metadata name."""
+META_DISTINCT_CAP = 1000
+"""Distinct values counted per metadata name (memory stays bounded on free-text columns)."""
+NO_META_FORMATS: dict[str, str] = {
+    "kaldi": "Kaldi data directories have no per-utterance field for it; export nemo, hf, "
+    "lhotse, csv or parquet to keep it",
+}
+"""Formats that cannot carry clip metadata, and why."""
+
+
+@dataclass(frozen=True)
+class MetaSheet:
+    """One clip metadata name over the export.
+
+    Attributes:
+        clips: exported clips with a value.
+        distinct: distinct values (counting stops at META_DISTINCT_CAP).
+        top: the most common values with their clip counts.
+    """
+
+    clips: int
+    distinct: int
+    top: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,10 @@ class Datasheet:
     """Entity terms over the project's catalogs (None: the project has no catalog)."""
     skipped: list[str] = field(default_factory=list)
     """Clips left out because their audio could not be cut, with the reason."""
+    metadata: dict[str, MetaSheet] = field(default_factory=dict)
+    """Clip metadata by name, in order of first appearance."""
+    metadata_note: str = ""
+    """Why the format does not carry the metadata (empty when it does)."""
 
     @property
     def clips(self) -> int:
@@ -133,6 +162,15 @@ class Datasheet:
             "attributes) that occur at least once. *Clips with entity*: share of clips naming "
             "at least one catalog term.",
         ]
+        if self.metadata:
+            lines += ["", "## Clip metadata", ""]
+            if self.metadata_note:
+                lines += [f"Not in this export: {self.metadata_note}.", ""]
+            lines += ["| name | clips | distinct values | most common |", "|---|---:|---:|---|"]
+            for name, m in self.metadata.items():
+                common = ", ".join(f"{_cell(v)} ({n})" for v, n in m.top)
+                more = "+" if m.distinct >= META_DISTINCT_CAP else ""
+                lines.append(f"| {_cell(name)} | {m.clips} | {m.distinct}{more} | {common} |")
         if self.skipped:
             lines += ["", f"## Skipped clips ({len(self.skipped)})", ""]
             lines += [f"- {reason}" for reason in self.skipped[:100]]
@@ -148,6 +186,11 @@ class Datasheet:
         with atomic_open(folder / MARKDOWN_NAME) as handle:
             handle.write(self.to_markdown())
         return folder / JSON_NAME
+
+
+def _cell(text: str) -> str:
+    # Values are untrusted text: keep them on one table row.
+    return text[:40].replace("|", "\\|").replace("`", "'")
 
 
 def _pct(value: float | None) -> str:
@@ -187,9 +230,16 @@ class DatasheetBuilder:
         self._terms = terms
         self._max_n = max((len(t.split()) for t in terms or ()), default=0)
         self._splits: dict[str, _SplitTally] = {}
+        self._meta: dict[str, Counter[str]] = {}
 
     def add(self, row: ExportRow) -> None:
         """Count one exported row."""
+        for name, value in row.meta.items():
+            values = self._meta.setdefault(name, Counter())
+            if value in values or len(values) < META_DISTINCT_CAP:
+                values[value] += 1
+            else:
+                values[""] += 1  # counted under "other values" once the cap is reached
         tally = self._splits.get(row.split)
         if tally is None:
             tally = self._splits[row.split] = _SplitTally()
@@ -233,6 +283,17 @@ class DatasheetBuilder:
             splits=sheets,
             catalog_terms=len(self._terms) if self._terms is not None else None,
             skipped=list(skipped),
+            metadata={
+                name: MetaSheet(
+                    clips=sum(values.values()),
+                    distinct=sum(1 for v in values if v),
+                    top=[(v, n) for v, n in values.most_common(META_TOP_VALUES + 1) if v][
+                        :META_TOP_VALUES
+                    ],
+                )
+                for name, values in self._meta.items()
+            },
+            metadata_note=NO_META_FORMATS.get(fmt, "") if self._meta else "",
         )
 
     def _sheet(

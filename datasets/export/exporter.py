@@ -38,6 +38,7 @@ from voxcart.datasets.export.rows import (
     TextMode,
     count_rows,
     iter_rows,
+    meta_names,
     require_splits,
 )
 from voxcart.datasets.export.table import CsvWriter, ParquetWriter
@@ -54,6 +55,8 @@ WRITERS: dict[str, Callable[[ExportContext], ManifestWriter]] = {
     "parquet": ParquetWriter,
 }
 FORMATS: tuple[str, ...] = tuple(WRITERS)
+TABLE_FORMATS: frozenset[str] = frozenset({"csv", "parquet"})
+"""Formats whose header names every metadata column before the first row."""
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(rows_done, rows_total)``."""
 _PROGRESS_EVERY = 250
@@ -303,9 +306,16 @@ def export_dataset(
         elif session.scalar(select(DatasetVersion.id).where(DatasetVersion.name == name)):
             raise ExportError(f"dataset version {name!r} already exists; choose another --name")
         terms = catalog_terms(session)
+        meta_columns = meta_names(session, flt) if fmt in TABLE_FORMATS else ()
     final = out_dir / name
     with StagedDirectory(final) as stage:
-        ctx = ExportContext(stage.path, final, copy_audio=copy_audio, provenance=provenance)
+        ctx = ExportContext(
+            stage.path,
+            final,
+            copy_audio=copy_audio,
+            provenance=provenance,
+            meta_columns=meta_columns,
+        )
         with project.session() as session:
             outcome = _write_rows(
                 session,

@@ -3,6 +3,7 @@
 Audio is always materialized (16 kHz mono WAV cut to the clip), since an audiofolder loads the
 files it finds beside its metadata; ``file_name`` is relative to the split folder. Load it with
 ``datasets.load_dataset("audiofolder", data_dir=EXPORT)``; ``dev`` is read as the validation split.
+The clip's metadata are extra keys of its metadata object, which load as dataset columns.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Kaldi data directories: ``<split>/`` with wav.scp, segments, text, utt2spk, spk2utt, utt2dur.
 
+Clip metadata is not written: a data directory has no per-utterance file for arbitrary
+fields (the datasheet says so and lists the metadata).
+
 Conventions (those of ``utils/validate_data_dir.sh``):
 
 * Utterance ids are ``<speaker>-<clip uid>``, so that sorting by utterance also groups by

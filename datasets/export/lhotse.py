@@ -2,7 +2,9 @@
 
 Recordings follow lhotse's ``Recording`` schema (id, sources, sampling_rate, num_samples,
 duration, channel_ids), supervisions its ``SupervisionSegment`` (id, recording_id, start,
-duration, channel, text, language, speaker, custom). Load them with
+duration, channel, text, language, speaker, custom: the clip's metadata and, with provenance,
+the provenance fields). Recordings carry no metadata: one recording may hold several clips
+with different values. Load them with
 ``CutSet.from_manifests(recordings=load_manifest(...), supervisions=load_manifest(...))``.
 Recording lines go through an external sort so that each recording is listed once per split
 without holding the set of recordings in memory.
@@ -71,8 +73,11 @@ class LhotseWriter:
             "language": row.language,
             "speaker": row.speaker,
         }
+        custom: dict[str, Any] = dict(row.meta)
         if row.provenance is not None:
-            supervision["custom"] = row.provenance.as_dict()
+            custom.update(row.provenance.as_dict())
+        if custom:
+            supervision["custom"] = custom
         sorter = self._recordings.get(row.split)
         if sorter is None:
             sorter = self._recordings[row.split] = ExternalSorter()

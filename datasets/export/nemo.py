@@ -1,7 +1,8 @@
 """NeMo ASR manifests: ``<split>_manifest.jsonl``, one JSON object per clip.
 
 Keys: ``audio_filepath`` (absolute), ``duration``, ``offset``, ``text``, plus ``id``,
-``speaker``, ``lang`` and, with provenance, the provenance fields. Text is written exactly
+``speaker``, ``lang``, the clip's metadata (one key per name; NeMo ignores keys it does not
+use) and, with provenance, the provenance fields. Text is written exactly
 (JSON escapes quotes, newlines and control characters).
 """
 

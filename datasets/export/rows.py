@@ -8,14 +8,15 @@ export of any size keeps memory flat.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from voxcart.datasets.errors import ExportError
+from voxcart.datasets.store.clip_meta import clip_meta
 from voxcart.datasets.store.schema import (
     LABEL_STATUSES,
     Clip,
@@ -144,6 +145,8 @@ class ExportRow:
     provenance: Provenance | None = None
     reviewed: bool = False
     """A reviewer approved or edited the transcript (not part of the content hash)."""
+    meta: Mapping[str, str] = field(default_factory=dict)
+    """The clip's metadata (manifest columns kept at import), name -> text."""
 
     def canonical(self) -> dict[str, Any]:
         """The row's content, independent of format and location (what the content hash covers).
@@ -161,6 +164,9 @@ class ExportRow:
             "language": self.language,
             "split": self.split,
         }
+        if self.meta:
+            # Only when there is some, so that exports without metadata hash as before.
+            data["meta"] = dict(self.meta)
         if self.provenance is not None:
             data.update(self.provenance.as_dict())
         return data
@@ -276,6 +282,7 @@ def iter_rows(
         Revision.normalized,
         Revision.source,
         Revision.status,
+        Clip.meta,
     ]
     if provenance:
         columns += [User.username, Suggestion.text.label("suggestion_text"), ModelVersion.name]
@@ -322,7 +329,21 @@ def iter_rows(
             split=r.split.value if isinstance(r.split, Split) else str(r.split),
             provenance=prov,
             reviewed=r.status == RevisionStatus.REVIEWED,
+            meta=clip_meta(r.meta),
         )
+
+
+def meta_names(session: Session, flt: RowFilter, batch_rows: int = BATCH_ROWS) -> tuple[str, ...]:
+    """The metadata names of the qualifying rows, in order of first appearance (clip order):
+    the extra columns of a table export, known before its header is written."""
+    split, parent = _effective_split()
+    stmt = _filtered(_base([Clip.meta], parent), flt, split).order_by(Clip.id)
+    names: dict[str, None] = {}
+    result = session.execute(stmt.execution_options(yield_per=batch_rows, stream_results=True))
+    for (meta,) in result:
+        if meta:
+            names.update(dict.fromkeys(clip_meta(meta)))
+    return tuple(names)
 
 
 def _suggestion_wer(reference: str, suggestion: str | None) -> float | None:

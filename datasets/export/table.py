@@ -1,6 +1,7 @@
 """Tables: ``<split>.csv`` and ``<split>.parquet``, one row per clip.
 
-Columns: ``id, audio_filepath, offset, duration, text, speaker, language, split`` and, with
+Columns: ``id, audio_filepath, offset, duration, text, speaker, language, split``, one column
+per clip metadata name of the exported rows (empty where a clip has none) and, with
 provenance, ``annotator, revision_source, suggestion_text, model_version, suggestion_wer``.
 CSV text cells are escaped against spreadsheet formula injection (a cell starting with
 ``= + - @``, tab or carriage return, or an apostrophe, gets a leading apostrophe; see
@@ -32,15 +33,18 @@ _FLOAT_COLUMNS = frozenset({"offset", "duration", "suggestion_wer"})
 ROW_GROUP_ROWS = 10_000
 
 
-def table_columns(provenance: bool) -> tuple[str, ...]:
-    """The table's column names."""
-    return BASE_COLUMNS + (PROVENANCE_FIELDS if provenance else ())
+def table_columns(provenance: bool, meta_columns: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The table's column names (metadata names that repeat a fixed column are left out)."""
+    fixed = BASE_COLUMNS + (PROVENANCE_FIELDS if provenance else ())
+    meta = tuple(name for name in meta_columns if name not in fixed)
+    return BASE_COLUMNS + meta + (PROVENANCE_FIELDS if provenance else ())
 
 
 def table_record(row: ExportRow, ctx: ExportContext) -> dict[str, Any]:
     """The row as a flat record (cutting its audio first with copy_audio)."""
     audio = ctx.audio(row)
-    record: dict[str, Any] = {
+    record: dict[str, Any] = {**row.meta}
+    record |= {
         "id": row.uid,
         "audio_filepath": audio.path,
         "offset": round(audio.offset_s, 6),
@@ -69,7 +73,7 @@ class CsvWriter:
 
     def __init__(self, ctx: ExportContext) -> None:
         self._ctx = ctx
-        self._columns = table_columns(ctx.provenance)
+        self._columns = table_columns(ctx.provenance, ctx.meta_columns)
         self._writers: dict[str, Any] = {}
         self._files = SplitFiles(ctx.staging, "{split}.csv", header=self._header)
 
@@ -102,7 +106,7 @@ class ParquetWriter:
 
         self._pa = pa
         self._ctx = ctx
-        self._columns = table_columns(ctx.provenance)
+        self._columns = table_columns(ctx.provenance, ctx.meta_columns)
         self._schema = pa.schema(
             [(c, pa.float64() if c in _FLOAT_COLUMNS else pa.string()) for c in self._columns]
         )

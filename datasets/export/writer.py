@@ -42,12 +42,14 @@ class ExportContext:
         final: the folder it becomes; manifests refer to paths under it.
         copy_audio: materialize every clip as a 16 kHz mono WAV inside the export.
         provenance: add annotator/suggestion fields.
+        meta_columns: the metadata names of the exported rows (the extra columns of tables).
     """
 
     staging: Path
     final: Path
     copy_audio: bool = False
     provenance: bool = False
+    meta_columns: tuple[str, ...] = ()
 
     def materialize(self, row: ExportRow, folder: str) -> AudioRef:
         """Cut the row's span into ``<folder>/<uid>.wav`` (16 kHz mono PCM_16, offset 0).
@@ -145,7 +147,9 @@ class JsonlSplitWriter:
     """A writer of one JSON Lines file per split (NeMo manifests, Hugging Face metadata).
 
     A subclass names the file (:attr:`pattern`, with ``{split}``) and builds a row's record
-    (:meth:`record`); the provenance fields are added here, once for every such format.
+    (:meth:`record`); the clip's metadata (as extra top-level keys, which both formats load
+    as they are and `voxcart import` reads back as metadata) and the provenance fields are
+    added here, once for every such format.
     """
 
     pattern: ClassVar[str] = "{split}.jsonl"
@@ -161,6 +165,8 @@ class JsonlSplitWriter:
     def write(self, row: ExportRow) -> None:
         """Append the row's record, with its provenance, to its split's file."""
         record = self.record(row)
+        for name, value in row.meta.items():
+            record.setdefault(name, value)
         if row.provenance is not None:
             record.update(row.provenance.as_dict())
         handle = self._files[row.split]

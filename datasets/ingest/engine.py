@@ -13,6 +13,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +27,13 @@ from voxcart.datasets.ingest.validate import (
     check_span,
     scan_file,
 )
-from voxcart.datasets.sources.common import ImportItem, Rejection, SourceContext
+from voxcart.datasets.sources.common import (
+    OVER_LIMIT,
+    ImportItem,
+    Rejection,
+    SkippedColumn,
+    SourceContext,
+)
 from voxcart.datasets.sources.detect import FORMATS, count_items, iter_source
 from voxcart.datasets.sources.paths import stat_problem
 from voxcart.datasets.store.project import Project
@@ -77,6 +84,11 @@ class ImportReport:
     """The transcripts were stored as gold references, not as labels."""
     references: ReferenceCounts = field(default_factory=ReferenceCounts)
     """Gold references stored, updated and unchanged (with ``as_reference``)."""
+    metadata_columns: tuple[tuple[str, int], ...] = ()
+    """(name, clips) for every manifest column kept as clip metadata, in first-seen order."""
+    skipped_columns: tuple[tuple[str, str, int], ...] = ()
+    """(name, reason, rows) for every column with values that were not kept (a column may be
+    listed once per reason: too long in some rows, control characters in others)."""
 
     def summary(self, top: int = 5) -> str:
         """A few lines for people: counts, the most common reasons, the report file."""
@@ -104,6 +116,20 @@ class ImportReport:
                 lines.append(f"  - {change.path}: [{change.code}] {change.reason}")
             if self.changed > top:
                 lines.append(f"  ... {self.changed - top} more")
+        if self.metadata_columns:
+            kept = ", ".join(f"{name} ({n})" for name, n in self.metadata_columns[: top * 4])
+            more = len(self.metadata_columns) - top * 4
+            lines.append(
+                f"metadata kept per clip from {len(self.metadata_columns)} column(s) "
+                f"(clips): {kept}" + (f", ... {more} more" if more > 0 else "")
+            )
+        if self.skipped_columns:
+            names = len({name for name, _reason, _rows in self.skipped_columns})
+            lines.append(f"{names} column(s) with values not kept as metadata:")
+            for name, reason, rows in self.skipped_columns[:top]:
+                lines.append(f"  - {name!r} ({rows} row(s)): {reason}")
+            if len(self.skipped_columns) > top:
+                lines.append(f"  ... {len(self.skipped_columns) - top} more")
         if self.report_path is not None:
             lines.append(f"all rejections: {self.report_path}")
         return "\n".join(lines)
@@ -147,6 +173,45 @@ class _Counts:
     duplicates: int = 0
     transcribed: int = 0
     references: ReferenceCounts = field(default_factory=ReferenceCounts)
+    meta: Counter[str] = field(default_factory=Counter)
+    skipped_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def keep_meta(self, names: Iterable[str]) -> None:
+        """Count the metadata names of a stored item (at most MAX_REPORTED_COLUMNS names)."""
+        _bounded_update(self.meta, names, _MORE_COLUMNS)
+
+    over_limit: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def skip_columns(self, skipped: Iterable[SkippedColumn]) -> None:
+        """Count the columns an item could not keep (at most MAX_REPORTED_COLUMNS entries of
+        each kind: the columns past the per-clip limit of a wide manifest are counted apart,
+        so that they never crowd out a column whose values were refused)."""
+        for column in skipped:
+            key = (column.name, column.reason)
+            if column.reason == OVER_LIMIT:
+                _bounded_update(self.over_limit, (key,), (_MORE_COLUMNS, OVER_LIMIT))
+            else:
+                _bounded_update(self.skipped_columns, (key,), _MORE_REFUSED)
+
+    def skipped_report(self) -> tuple[tuple[str, str, int], ...]:
+        """(name, reason, rows): refused names and values first, then the limit's overflow."""
+        entries = [*self.skipped_columns.items(), *self.over_limit.items()]
+        return tuple((name, reason, rows) for (name, reason), rows in entries)
+
+
+_MORE_COLUMNS = "(more columns)"
+_MORE_REFUSED = (_MORE_COLUMNS, "refused names or values not listed one by one")
+MAX_REPORTED_COLUMNS = 1000
+"""Distinct columns the report counts one by one; the rest are counted together, so that a
+manifest with a new column name in every row keeps the import's memory flat."""
+
+
+def _bounded_update(counter: Counter[Any], keys: Iterable[Any], overflow: Any) -> None:
+    for key in keys:
+        if key in counter or len(counter) < MAX_REPORTED_COLUMNS:
+            counter[key] += 1
+        else:
+            counter[overflow] += 1
 
 
 @dataclass
@@ -210,6 +275,7 @@ class _Engine:
         self.counts.transcribed += result.transcribed
         self.counts.references += result.references
         for ready in batch:
+            self.counts.keep_meta(ready.item.meta.keys())
             for notice in ready.item.notices:
                 self.log.change(Rejection(item_label(ready.item), notice, "cleaned"))
             for tag in ready.span.tags:
@@ -281,6 +347,8 @@ def import_items(
         for entry in items:
             done += 1
             outcome = entry if isinstance(entry, Rejection) else engine.prepare(entry)
+            if isinstance(entry, ImportItem):
+                engine.counts.skip_columns(entry.skipped_columns)
             if isinstance(outcome, Rejection):
                 log.add(outcome)
             else:
@@ -316,6 +384,8 @@ def import_items(
         changes=tuple(log.changes),
         as_reference=as_reference,
         references=engine.counts.references,
+        metadata_columns=tuple(engine.counts.meta.items()),
+        skipped_columns=engine.counts.skipped_report(),
     )
 
 

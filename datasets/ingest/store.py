@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from voxcart.datasets.ingest.validate import AudioScan, SpanCheck
 from voxcart.datasets.sources.common import ImportItem
+from voxcart.datasets.store.clip_meta import MAX_FIELDS
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.references import IMPORT_SOURCE, ReferenceCounts, put_references
 from voxcart.datasets.store.revisions import build_revision, current_transcripts
@@ -122,6 +123,7 @@ def _clip(ready: ReadyItem, uid: str, recording_id: int, defaults: ClipDefaults)
         origin=defaults.origin[:32],
         parent_id=parent if isinstance(parent, int) else None,
         lineage=dict(item.lineage),
+        meta=dict(item.meta),
     )
 
 
@@ -242,6 +244,7 @@ def store_batch(
                     reason = _conflict(uid_of[clip_id], have, given)
                     changes.append((item_label(ready.item), "conflict", reason))
         session.add_all(_first_revision(clip_id, ready) for clip_id, ready in texts.items())
+        _merge_meta(session, [(spans[key], ready) for ready, key in repeats], changes)
     return BatchResult(len(fresh), len(repeats), len(texts), tuple(changes), references)
 
 
@@ -263,6 +266,40 @@ def _gold_texts(
             )
             changes.append((item_label(ready.item), "conflict", reason))
     return texts
+
+
+def _merge_meta(
+    session: Session,
+    repeats: Sequence[tuple[int, ReadyItem]],
+    changes: list[tuple[str, str, str]],
+) -> None:
+    """Add the metadata a duplicate item brings to the stored clip it repeats: names the clip
+    lacks are added (up to MAX_FIELDS), a different value for a name it has is reported and
+    not stored. So re-importing a manifest fills in metadata of clips imported without it."""
+    wanted = {clip_id for clip_id, ready in repeats if ready.item.meta}
+    if not wanted:
+        return
+    clips = {c.id: c for c in session.scalars(select(Clip).where(Clip.id.in_(wanted)))}
+    for clip_id, ready in repeats:
+        clip = clips.get(clip_id)
+        if clip is None or not ready.item.meta:
+            continue
+        merged = dict(clip.meta or {})
+        for name, value in ready.item.meta.items():
+            have = merged.get(name)
+            if have is None and len(merged) < MAX_FIELDS:
+                merged[name] = value
+            elif have is None:
+                reason = f"metadata {name!r} not added to clip {clip.uid!r}: it has {MAX_FIELDS}"
+                changes.append((item_label(ready.item), "meta_conflict", reason))
+            elif have != value:
+                reason = (
+                    f"clip {clip.uid!r} already has metadata {name}={have[:60]!r}; this "
+                    f"source's {value[:60]!r} was not stored"
+                )
+                changes.append((item_label(ready.item), "meta_conflict", reason))
+        if merged != (clip.meta or {}):
+            clip.meta = merged
 
 
 def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:

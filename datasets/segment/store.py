@@ -276,6 +276,7 @@ def _new_clip(
         session=parent.session if parent is not None else None,
         device=parent.device if parent is not None else None,
         locale=parent.locale if parent is not None else "en-US",
+        meta=dict(parent.meta or {}) if parent is not None else {},
         tags=tags,
         origin=ORIGIN,
         parent_id=parent.id if parent is not None else None,

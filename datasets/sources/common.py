@@ -5,11 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from voxcart.datasets.errors import ManifestError, UnsafePathError
 from voxcart.datasets.sources.paths import resolve_safe, stat_problem
+from voxcart.datasets.store.clip_meta import (
+    MAX_FIELDS,
+    MAX_NAME_CHARS,
+    name_problem,
+    value_problem,
+    value_text,
+)
 from voxcart.datasets.text.clean import clean_text, label_problem, printable_name
 
 PATH_COLUMNS = ("audio_filepath", "path", "audio", "file", "file_name", "filename", "audio_path")
@@ -25,6 +33,24 @@ MAX_SECONDS = 7 * 24 * 3600.0
 """Largest offset or duration a manifest may give (a week); anything larger is a typo."""
 LABEL_LIMITS = {"id": 150, "speaker": 128, "session": 128, "device": 128, "locale": 16}
 """Longest value stored for each label column; longer ones are refused, never cut."""
+KNOWN_COLUMNS = frozenset(
+    (
+        *PATH_COLUMNS, *TEXT_COLUMNS, *SPEAKER_COLUMNS, *SESSION_COLUMNS, *DEVICE_COLUMNS,
+        *LOCALE_COLUMNS, *ID_COLUMNS, *OFFSET_COLUMNS, *DURATION_COLUMNS,
+    )
+)  # fmt: skip
+"""Columns import reads into clip fields; every other column is kept as clip metadata."""
+_EXPORT_ONLY = "written by `voxcart export --provenance`, never read back"
+RESERVED_COLUMNS: Mapping[str, str] = {
+    "split": "voxcart assigns splits itself (`voxcart split`); rename the column (e.g. "
+    "source_split) to keep it as metadata",
+    "annotator": _EXPORT_ONLY,
+    "revision_source": _EXPORT_ONLY,
+    "suggestion_text": _EXPORT_ONLY,
+    "model_version": _EXPORT_ONLY,
+    "suggestion_wer": _EXPORT_ONLY,
+}
+"""Columns voxcart writes in its own exports but does not keep as metadata, and why."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,18 @@ class ImportItem:
     source_format: str = "file"
     notices: tuple[str, ...] = ()
     """What the source changed on the way in (a cleaned transcript), for the import report."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """The manifest's other columns (name -> text), kept as clip metadata."""
+    skipped_columns: tuple[SkippedColumn, ...] = ()
+    """Columns with a value in this row that are not kept, and why (for the import report)."""
+
+
+@dataclass(frozen=True)
+class SkippedColumn:
+    """A manifest column whose values are not kept as metadata, and why."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +184,86 @@ def transcript_of(value: Any, column: str = "text") -> tuple[str | None, tuple[s
     return (cleaned.text or None), (notice,)
 
 
+OVER_LIMIT = (
+    f"over the {MAX_FIELDS} metadata columns a clip keeps; drop the columns you do not need "
+    "from the manifest"
+)
+"""Why a column past the MAX_FIELDS-th metadata column of a row is not kept."""
+
+
+def _column_verdict(name: str) -> SkippedColumn | bool:
+    """True for a column kept as metadata, False for one import reads into a clip field, else
+    the column's entry in the report (made once per name: wide manifests repeat them a lot)."""
+    if len(name) > MAX_NAME_CHARS:
+        # Not cached: a hostile manifest's huge names must not pile up in the cache.
+        reason = f"the name is over the {MAX_NAME_CHARS} characters allowed; rename the column"
+        return SkippedColumn(printable_name(name[:80]) + "...", reason)
+    return _short_column_verdict(name)
+
+
+@lru_cache(maxsize=8192)
+def _short_column_verdict(name: str) -> SkippedColumn | bool:
+    if name in KNOWN_COLUMNS:
+        return False
+    if name in RESERVED_COLUMNS:
+        return SkippedColumn(name, RESERVED_COLUMNS[name])
+    problem = name_problem(name)
+    if problem is None:
+        return True
+    return SkippedColumn(printable_name(name[:80]), f"{problem}; rename the column")
+
+
+@lru_cache(maxsize=8192)
+def _over_limit(name: str) -> SkippedColumn:
+    return SkippedColumn(name, OVER_LIMIT)
+
+
+@lru_cache(maxsize=8192)
+def _bad_value(name: str, problem: str) -> SkippedColumn:
+    return SkippedColumn(name, problem)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def metadata_of(record: Mapping[str, Any]) -> tuple[dict[str, str], tuple[SkippedColumn, ...]]:
+    """The metadata of one manifest record: every column import has no field for, in record
+    order, up to :data:`~voxcart.datasets.store.clip_meta.MAX_FIELDS` names.
+
+    Blank cells are not stored. A column that cannot be kept (a reserved or malformed name, or
+    one past the limit) is listed with its reason where this record gives it a value, and so
+    is a value that cannot be kept (control characters, too long): the clip is still imported,
+    so one odd auxiliary column never costs a dataset its audio.
+    """
+    meta: dict[str, str] = {}
+    skipped: list[SkippedColumn] = []
+    names = 0
+    for key, value in record.items():
+        name = key.strip()
+        verdict = _column_verdict(name)
+        if verdict is False:
+            continue
+        if verdict is True:
+            names += 1
+            if names > MAX_FIELDS:
+                verdict = _over_limit(name)
+        if _blank(value):
+            continue
+        if isinstance(verdict, SkippedColumn):
+            skipped.append(verdict)
+            continue
+        text = value_text(value)
+        if text is None:
+            continue
+        problem = value_problem(text)
+        if problem is not None:
+            skipped.append(_bad_value(name, problem))
+            continue
+        meta[name] = text
+    return meta, tuple(skipped)
+
+
 def record_to_item(
     record: Mapping[str, Any],
     *,
@@ -196,6 +314,7 @@ def record_to_item(
             "device": label(pick(record, DEVICE_COLUMNS), "device"),
             "locale": label(pick(record, LOCALE_COLUMNS), "locale"),
         }
+        meta, skipped_columns = metadata_of(record)
     except ManifestError as exc:
         code = "unsafe_path" if isinstance(exc, UnsafePathError) else "bad_row"
         return Rejection(where, str(exc), code)
@@ -212,4 +331,6 @@ def record_to_item(
         lineage={"manifest": printable_name(where), **(lineage or {})},
         source_format=source_format,
         notices=notices,
+        meta=meta,
+        skipped_columns=skipped_columns,
     )

@@ -185,6 +185,9 @@ class ClipOrigin(Protocol):
     @property
     def split(self) -> Split | None: ...
 
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
 
 class Clip(Base):
     """A span of a recording: the unit that is transcribed, split and exported."""
@@ -211,6 +214,8 @@ class Clip(Base):
     origin: Mapped[str] = mapped_column(String(32), default="import")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id"), default=None)
     lineage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Manifest columns voxcart has no field for (name -> text; see ``clip_meta``)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recording: Mapped[Recording] = relationship(back_populates="clips")
@@ -219,14 +224,15 @@ class Clip(Base):
     @classmethod
     def derived_from(cls, parent: ClipOrigin, **columns: Any) -> Clip:
         """A new clip made from `parent` (augmented, re-cut): it keeps the speaker, session,
-        device, locale and split, names `parent` as its parent, and takes `columns` (uid,
-        recording, span, tags, origin, lineage) as given."""
+        device, locale, split and metadata, names `parent` as its parent, and takes `columns`
+        (uid, recording, span, tags, origin, lineage) as given."""
         inherited: dict[str, Any] = {
             "speaker": parent.speaker,
             "session": parent.session,
             "device": parent.device,
             "locale": parent.locale,
             "split": parent.split,
+            "meta": dict(parent.meta or {}),
             "parent_id": parent.id,
         }
         return cls(**{**inherited, **columns})

@@ -20,7 +20,10 @@ def fill(
     db: DbOption = None,
     where: Annotated[
         list[str] | None,
-        typer.Option(help="FIELD=VALUE (status, split, origin, speaker, id); repeatable."),
+        typer.Option(
+            help="FIELD=VALUE (status, split, origin, speaker, id, meta.NAME, e.g. "
+            "meta.condition=far); repeatable."
+        ),
     ] = None,
     order: Annotated[
         str, typer.Option(help="uncertainty (least confident suggestion first) or fifo.")

@@ -1,4 +1,5 @@
-"""Explore page: filter and sort clips, play one, read its revision history; progress charts."""
+"""Explore page: filter and sort clips (by clip metadata too), play one, read its revision
+history; progress charts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import streamlit as st
 
 from voxcart.datasets.clip_audio import clip_audio
 from voxcart.datasets.errors import AudioError
+from voxcart.datasets.store.clip_meta import META_PREFIX
+from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import RevisionStatus, Split
 from voxcart.datasets.store.stats import UNLABELED
 from voxcart.labeler.app.context import PAGE_ROLES, get_project, render_diff, require_role
@@ -52,6 +55,7 @@ def _query() -> browse.ClipQuery | None:
         text = c9.text_input("Transcript contains", key="voxcart_explore_text")
         sort_by = c10.selectbox("Sort by", browse.SORT_KEYS, key="voxcart_explore_sort")
         descending = c11.checkbox("Descending", key="voxcart_explore_desc")
+        meta_name, meta_values = _meta_filter(project)
     try:
         return browse.ClipQuery(
             statuses=tuple(statuses),
@@ -65,10 +69,37 @@ def _query() -> browse.ClipQuery | None:
             text=text,
             sort_by=sort_by,
             descending=descending,
+            meta_name=meta_name,
+            meta_values=meta_values,
         )
     except browse.BrowseError as exc:
         st.error(str(exc))
         return None
+
+
+def _meta_filter(project: Project) -> tuple[str, tuple[str, ...]]:
+    """A metadata name and the values to keep; shown only where clips have metadata."""
+    names = browse.metadata_names(project)
+    if not names:
+        return "", ()
+    c1, c2 = st.columns([1, 2])
+    name = c1.selectbox(
+        "Metadata field", ["", *names], key="voxcart_explore_meta_name", help=_META_HELP
+    )
+    if not name:
+        return "", ()
+    values = c2.multiselect(
+        f"{name} is one of",
+        browse.metadata_values(project, name),
+        key=f"voxcart_explore_meta_values_{name}",
+    )
+    return name, tuple(values)
+
+
+_META_HELP = (
+    "Manifest columns voxcart kept at import (a recording condition, a device...). The same "
+    "filter on the command line: `voxcart suggest --where meta.NAME=VALUE`."
+)
 
 
 def _clip_detail(rows: list[browse.ClipRow]) -> None:
@@ -133,7 +164,7 @@ def _charts(rows: list[browse.ClipRow]) -> None:
     st.caption("Suggestion confidence (clips shown above)")
     hist = browse.confidence_histogram(rows)
     st.bar_chart(pd.DataFrame(hist, columns=["confidence", "clips"]).set_index("confidence"))
-    slice_keys: list[browse.SliceKey] = ["split", "speaker", "status"]
+    slice_keys = [*browse.SLICE_KEYS, *(META_PREFIX + n for n in browse.meta_columns(rows))]
     key = st.selectbox("WER by", slice_keys, key="voxcart_explore_slice")
     slices = browse.wer_by(rows, key)
     if slices:
@@ -157,8 +188,13 @@ def render() -> None:
         [r.__dict__ for r in rows], columns=[f.name for f in fields(browse.ClipRow)]
     )
     frame["flags"] = frame["flags"].map(lambda f: ", ".join(f))
+    columns = list(_TABLE_COLUMNS)
+    for name in browse.meta_columns(rows):
+        # Metadata columns come from the rows already loaded: no extra query.
+        frame[META_PREFIX + name] = [r.meta.get(name) for r in rows]
+        columns.append(META_PREFIX + name)
     show_table(
-        frame[_TABLE_COLUMNS],
+        frame[columns],
         key="voxcart_explore_table",
         percent=["wer"],
         seconds=["duration_s"],

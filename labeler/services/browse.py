@@ -1,20 +1,24 @@
 """Clip browsing for the explore page: filtered clip rows, a clip's audio and history, chart data.
 
 WER here is the newest suggestion's error rate against the clip's current human transcript
-(``labeler.diff.word_diff``); confidence is that suggestion's mean word confidence.
+(``labeler.diff.word_diff``); confidence is that suggestion's mean word confidence. Clip
+metadata (manifest columns kept at import) comes with each row; the filter on one metadata
+name runs in SQL, and the names and values offered come from small DISTINCT queries.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
+from voxcart.datasets.store.clip_filter import MetaText
+from voxcart.datasets.store.clip_meta import META_PREFIX, clip_meta, meta_field, name_problem
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.revisions import latest_revision_ids
 from voxcart.datasets.store.schema import Clip, Revision, Suggestion, User
@@ -25,7 +29,10 @@ from voxcart.labeler.services.diff import word_diff
 MAX_ROWS = 20_000
 """Most clips one query returns (narrow the filters to see the rest)."""
 SORT_KEYS = ("clip_id", "uid", "duration_s", "status", "confidence", "wer", "speaker", "split")
-SliceKey = Literal["split", "speaker", "status"]
+SLICE_KEYS: tuple[str, ...] = ("split", "speaker", "status")
+"""Built-in :func:`wer_by` keys; ``meta.NAME`` groups by a metadata name as well."""
+MAX_META_CHOICES = 200
+"""Most metadata names, or values of one name, offered as filter choices."""
 
 
 class BrowseError(LabelerError):
@@ -48,6 +55,8 @@ class ClipQuery:
         text: a substring of the current transcript (case-insensitive).
         sort_by: one of :data:`SORT_KEYS`.
         descending: sort order.
+        meta_name: a clip metadata name that ``meta_values`` applies to.
+        meta_values: clips whose ``meta_name`` value is one of these (exact match).
     """
 
     statuses: tuple[str, ...] = ()
@@ -61,10 +70,16 @@ class ClipQuery:
     text: str = ""
     sort_by: str = "clip_id"
     descending: bool = False
+    meta_name: str = ""
+    meta_values: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sort_by not in SORT_KEYS:
             raise BrowseError(f"sort_by={self.sort_by!r} is unknown; use one of {SORT_KEYS}")
+        if self.meta_values and not self.meta_name:
+            raise BrowseError("meta_values are given without meta_name; name the metadata field")
+        if self.meta_name and (problem := name_problem(self.meta_name)) is not None:
+            raise BrowseError(f"meta_name {self.meta_name[:60]!r}: {problem}")
         for low, high, name in (
             (self.min_confidence, self.max_confidence, "confidence"),
             (self.min_wer, self.max_wer, "wer"),
@@ -94,6 +109,7 @@ class ClipRow:
     confidence: float | None
     wer: float | None
     labelled_at: datetime | None
+    meta: Mapping[str, str] = field(default_factory=dict)
 
 
 def _confidence(scores: object) -> float | None:
@@ -132,6 +148,8 @@ def list_clips(project: Project, query: ClipQuery | None = None) -> list[ClipRow
         stmt = stmt.where(Clip.speaker.in_(q.speakers))
     if q.text:
         stmt = stmt.where(func.lower(Revision.verbatim).contains(q.text.lower(), autoescape=True))
+    if q.meta_name and q.meta_values:
+        stmt = stmt.where(MetaText(q.meta_name).in_(q.meta_values))
     rows: list[ClipRow] = []
     with project.session() as session:
         for clip, rev, sug_text, scores in session.execute(stmt.order_by(Clip.id)):
@@ -162,6 +180,7 @@ def _row(clip: Clip, rev: Revision | None, sug_text: str | None, scores: object)
         confidence=_confidence(scores),
         wer=wer,
         labelled_at=rev.created_at if human and rev is not None else None,
+        meta=clip_meta(clip.meta),
     )
 
 
@@ -199,6 +218,53 @@ def speakers(project: Project) -> list[str]:
                 .order_by(Clip.speaker)
             )
         )
+
+
+def meta_columns(rows: Sequence[ClipRow]) -> list[str]:
+    """The metadata names of `rows`, in order of first appearance (the table's extra columns)."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row.meta))
+    return list(names)
+
+
+def metadata_names(project: Project) -> list[str]:
+    """Every clip metadata name in the project, sorted (at most :data:`MAX_META_CHOICES`).
+
+    One DISTINCT over the JSON keys (``json_each`` on SQLite, ``json_object_keys`` on
+    PostgreSQL): no clip rows are loaded.
+    """
+    with project.session() as session:
+        keys: Any
+        if session.get_bind().dialect.name == "postgresql":
+            keys = func.json_object_keys(Clip.meta).table_valued("key").render_derived()
+        else:
+            keys = func.json_each(Clip.meta).table_valued("key")
+        stmt = (
+            select(keys.c.key)
+            .select_from(Clip)
+            .join(keys, true())  # each clip's own keys (an implicitly lateral function)
+            .distinct()
+            .order_by(keys.c.key)
+            .limit(MAX_META_CHOICES)
+        )
+        return [str(name) for name in session.scalars(stmt)]
+
+
+def metadata_values(project: Project, name: str) -> list[str]:
+    """The distinct values of metadata `name`, sorted (at most :data:`MAX_META_CHOICES`)."""
+    if not name or name_problem(name) is not None:
+        return []
+    value = MetaText(name).label("value")
+    stmt = (
+        select(value)
+        .select_from(Clip)
+        .where(MetaText(name).is_not(None))
+        .distinct()
+        .order_by(value)  # by the label: PostgreSQL wants DISTINCT's own expression here
+    )
+    with project.session() as session:
+        return [str(v) for v in session.scalars(stmt.limit(MAX_META_CHOICES))]
 
 
 @dataclass(frozen=True)
@@ -271,12 +337,15 @@ def confidence_histogram(rows: Sequence[ClipRow], bins: int = 10) -> list[tuple[
     return [(f"{i / bins:.2f}-{(i + 1) / bins:.2f}", counts[i]) for i in range(bins)]
 
 
-def wer_by(rows: Sequence[ClipRow], key: SliceKey) -> list[tuple[str, float, int]]:
-    """Mean suggestion WER per value of `key` (split, speaker or status), with clip counts."""
-    if key not in ("split", "speaker", "status"):
-        raise BrowseError(f"key={key!r}: use split, speaker or status")
+def wer_by(rows: Sequence[ClipRow], key: str) -> list[tuple[str, float, int]]:
+    """Mean suggestion WER per value of `key` (split, speaker, status or ``meta.NAME``), with
+    clip counts."""
+    name = meta_field(key)
+    if key not in SLICE_KEYS and name is None:
+        raise BrowseError(f"key={key!r}: use split, speaker, status or {META_PREFIX}NAME")
     groups: dict[str, list[float]] = defaultdict(list)
     for row in rows:
         if row.wer is not None:
-            groups[getattr(row, key) or "(none)"].append(row.wer)
+            value = row.meta.get(name) if name is not None else getattr(row, key)
+            groups[value or "(none)"].append(row.wer)
     return [(name, sum(v) / len(v), len(v)) for name, v in sorted(groups.items())]

@@ -10,12 +10,13 @@ import typer
 from voxcart.datasets.cli.options import DbOption, ProjectOption, comma_list
 from voxcart.datasets.cli.output import warn
 from voxcart.datasets.cli.progress import progress_bar
+from voxcart.datasets.store.clip_meta import META_PREFIX
 from voxcart.datasets.store.project import open_project
 from voxcart.model.eval.evaluate import SPLITS, EvalReport
 from voxcart.model.eval.references import REFERENCES
 from voxcart.model.eval.report import delta, metric_rows, percent
 from voxcart.model.eval.run import EvalOptions, run_evaluation
-from voxcart.model.eval.slices import DEFAULT_SLICES, SLICE_DIMENSIONS
+from voxcart.model.eval.slices import DEFAULT_SLICES, NO_META, SLICE_DIMENSIONS
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
 
 
@@ -75,7 +76,8 @@ def eval_cmd(
         typer.Option(
             "--slice",
             help="Slice dimensions (repeatable or comma-separated; "
-            f"{', '.join(SLICE_DIMENSIONS)}); default: {', '.join(DEFAULT_SLICES)}.",
+            f"{', '.join(SLICE_DIMENSIONS)}, or meta.NAME for a metadata column kept at "
+            f"import, e.g. meta.condition); default: {', '.join(DEFAULT_SLICES)}.",
         ),
     ] = None,
     out: Annotated[
@@ -114,6 +116,13 @@ def eval_cmd(
             typer.echo(line)
         for skipped in run.report.skipped[:10]:
             warn(f"left out clip {skipped.clip_id} ({skipped.uid}): {skipped.reason}")
+        for dimension in run.report.dimensions:
+            values = {s.value for s in run.report.slices_of(dimension)}
+            if dimension.startswith(META_PREFIX) and values == {NO_META}:
+                warn(
+                    f"no evaluated clip has metadata {dimension[len(META_PREFIX) :]!r}; check "
+                    "the name (`voxcart import` lists the columns it kept)"
+                )
         typer.echo(f"report: {run.paths.markdown}")
         typer.echo(f"json:   {run.paths.json}")
         typer.echo(f"plot:   {run.paths.plot}")

@@ -34,7 +34,8 @@ def suggest_cmd(
         list[str] | None,
         typer.Option(
             help=f"Only clips matching FIELD=VALUE (repeatable; fields: {', '.join(FIELDS)}), "
-            "e.g. status=unlabeled, split=train."
+            "e.g. status=unlabeled, split=train, meta.condition=far (a metadata column "
+            "kept at import; meta.NAME=none: clips without it)."
         ),
     ] = None,
     batch_size: Annotated[

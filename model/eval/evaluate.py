@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from voxcart.datasets.catalog.store import load_vocabulary
 from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.datasets.store.clip_filter import ClipFilter
+from voxcart.datasets.store.clip_meta import clip_meta
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.references import references_by_split
 from voxcart.datasets.store.schema import (
@@ -182,13 +183,22 @@ def _members(split: str) -> tuple[Split, ...] | None:
 
 
 def _split_clips(session: Session, split: str) -> list[_ClipRow]:
-    query = select(Clip.id, Clip.uid, Clip.parent_id, Clip.speaker, Clip.tags, Clip.origin)
+    query = select(
+        Clip.id, Clip.uid, Clip.parent_id, Clip.speaker, Clip.tags, Clip.origin, Clip.meta
+    )
     members = _members(split)
     if members is not None:
         query = query.where(Clip.split.in_(members))
     return [
-        _ClipRow(clip_id, uid, parent, ClipFacts(speaker, [str(t) for t in tags or []], origin))
-        for clip_id, uid, parent, speaker, tags, origin in session.execute(query.order_by(Clip.id))
+        _ClipRow(
+            clip_id,
+            uid,
+            parent,
+            ClipFacts(speaker, [str(t) for t in tags or []], origin, clip_meta(meta)),
+        )
+        for clip_id, uid, parent, speaker, tags, origin, meta in session.execute(
+            query.order_by(Clip.id)
+        )
     ]
 
 

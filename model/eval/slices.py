@@ -11,18 +11,23 @@ to one value:
 - ``augmentation``: ``testset:<name>`` where tagged so, else ``aug:<preset>``, else
   ``augmented`` for an ``augment`` origin without a tag, else ``original``.
 - ``query_type``: :func:`query_type` of the normalized reference.
+- ``meta.NAME``: the clip's value of the metadata column NAME (kept from its import
+  manifest, inherited by augmented and re-cut copies), ``(none)`` where it has none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voxcart.datasets.catalog.vocab import EntityVocabulary
+from voxcart.datasets.store.clip_meta import META_PREFIX, meta_field, name_problem
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.metrics import find_prices
 
 SLICE_DIMENSIONS: tuple[str, ...] = ("speaker", "noise", "snr", "augmentation", "query_type")
+"""The built-in dimensions; ``meta.NAME`` names a clip metadata column besides these."""
+NO_META = "(none)"
 DEFAULT_SLICES: tuple[str, ...] = ("speaker", "noise", "augmentation", "query_type")
 QUERY_TYPES: tuple[str, ...] = ("search", "filter-price", "cart", "order", "other")
 
@@ -50,6 +55,7 @@ class ClipFacts:
     speaker: str | None
     tags: Sequence[str]
     origin: str
+    meta: Mapping[str, str] = field(default_factory=dict)
 
 
 def _has_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
@@ -137,21 +143,41 @@ def slice_values(
                 values[dimension] = "augmented" if facts.origin == "augment" else "original"
         elif dimension == "query_type":
             values[dimension] = query_type(reference, vocabulary)
+        else:
+            name = meta_field(dimension)
+            if name is not None:
+                values[dimension] = facts.meta.get(name) or NO_META
     return values
 
 
 def check_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
-    """Return the dimensions, without repeats, when each is known.
+    """Return the dimensions, without repeats, when each is known (``meta.NAME`` lower-cased,
+    as metadata names are stored).
 
     Raises:
-        ModelError: a dimension is not one of :data:`SLICE_DIMENSIONS`.
+        ModelError: a dimension is neither one of :data:`SLICE_DIMENSIONS` nor ``meta.NAME``
+            with a valid metadata name.
     """
-    unknown = [d for d in dimensions if d not in SLICE_DIMENSIONS]
+    checked: list[str] = []
+    unknown: list[str] = []
+    for dimension in dimensions:
+        name = meta_field(dimension)
+        if name is None:
+            (checked if dimension in SLICE_DIMENSIONS else unknown).append(dimension)
+            continue
+        problem = name_problem(name)
+        if problem is not None:
+            raise ModelError(
+                f"slice {dimension!r}: {problem}; name a metadata column as meta.NAME "
+                "(e.g. meta.condition)"
+            )
+        checked.append(META_PREFIX + name)
     if unknown:
         raise ModelError(
-            f"slices={unknown!r} are unknown; use any of {', '.join(SLICE_DIMENSIONS)}"
+            f"slices={unknown!r} are unknown; use any of {', '.join(SLICE_DIMENSIONS)} or "
+            "meta.NAME for a metadata column kept at import (e.g. meta.condition)"
         )
-    return tuple(dict.fromkeys(dimensions))
+    return tuple(dict.fromkeys(checked))
 
 
 def group_by(values: Mapping[int, Mapping[str, str]], dimension: str) -> dict[str, list[int]]:

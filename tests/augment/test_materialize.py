@@ -159,3 +159,17 @@ def test_bad_arguments(populated: Project, tiny_banks: Banks) -> None:
         materialize(populated, "mild", copies=0, banks=tiny_banks)
     with pytest.raises(AugmentError, match="split='valid'"):
         materialize(populated, "mild", split="valid", banks=tiny_banks)
+
+
+def test_variants_inherit_their_parent_metadata(populated: Project, tiny_banks: Banks) -> None:
+    with populated.session() as session:
+        for clip in session.scalars(select(Clip).where(Clip.split == Split.TRAIN)):
+            clip.meta = {"condition": f"room-{clip.uid}", "région": "EU"}
+    materialize(populated, "far-field", copies=1, seed=1, banks=tiny_banks)
+    variants = _variants(populated)
+    assert len(variants) == 3
+    with populated.session() as session:
+        uid_of = dict(session.execute(select(Clip.id, Clip.uid)).all())
+    for variant in variants:
+        parent_uid = uid_of[variant.parent_id]
+        assert variant.meta == {"condition": f"room-{parent_uid}", "région": "EU"}

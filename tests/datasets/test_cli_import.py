@@ -56,3 +56,25 @@ def test_unreadable_source_fails_with_a_reason(tmp_path: Path) -> None:
         app, ["import", str(tmp_path), "-p", str(tmp_path / "p"), "--format", "xls"]
     )
     assert result.exit_code != 0 and "not supported" in str(result.exception)
+
+
+def test_import_reports_kept_metadata_and_queue_fill_filters_on_it(tmp_path: Path) -> None:
+    app = build_app()
+    runner.invoke(app, ["init", str(tmp_path / "p")])
+    for name in ("a", "b", "c"):
+        write_audio(tmp_path / "src" / f"{name}.wav", seconds=0.5, seed=ord(name))
+    (tmp_path / "src" / "m.csv").write_text(
+        "path,condition,split\na.wav,far,train\nb.wav,near,dev\nc.wav,far,test\n"
+    )
+    result = runner.invoke(
+        app, ["import", str(tmp_path / "src" / "m.csv"), "-p", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "metadata kept per clip from 1 column(s) (clips): condition (3)" in result.output
+    assert "'split' (3 row(s)): voxcart assigns splits itself" in result.output
+    project = ["-p", str(tmp_path / "p")]
+    fill = runner.invoke(app, ["queue", "fill", *project, "--where", "meta.condition=far"])
+    assert fill.exit_code == 0, fill.output
+    assert "queued 2 clip(s)" in fill.output
+    bad = runner.invoke(app, ["queue", "fill", *project, "--where", "meta.a,b=x"])
+    assert bad.exit_code != 0 and "may not contain" in str(bad.exception)

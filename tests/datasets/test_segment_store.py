@@ -179,3 +179,19 @@ def test_cli_rejects_a_bad_speaker_map(project: Project, tmp_path: Path) -> None
     )
     assert isinstance(result.exception, SegmentationError)
     assert "JSON object of strings" in str(result.exception)
+
+
+def test_segments_and_nudged_versions_inherit_metadata(
+    project: Project, long_recording: tuple[int, Session]
+) -> None:
+    recording_id, _ = long_recording
+    with project.session() as session:
+        whole = session.scalars(select(Clip).where(Clip.recording_id == recording_id)).one()
+        whole.meta = {"condition": "far", "region": "EU"}
+    segment_recordings(project, [recording_id], ENERGY)
+    clips = _segment_clips(project, recording_id)
+    assert [c.meta for c in clips] == [{"condition": "far", "region": "EU"}] * len(clips)
+    new_id = nudge_clip(project, clips[0].id, clips[0].offset_s + 0.05, clips[0].duration_s - 0.1)
+    with project.session() as session:
+        new = session.get(Clip, new_id)
+        assert new is not None and new.meta == {"condition": "far", "region": "EU"}

@@ -114,6 +114,7 @@ def test_upgrade_cancels_duplicate_open_tasks_before_forbidding_them(project: Pr
         # Back to a database from before the open-task index, holding duplicates.
         conn.execute(text("DROP INDEX uq_tasks_open_clip_kind"))
         conn.execute(text("DROP TABLE login_sessions"))
+        conn.execute(text("ALTER TABLE clips DROP COLUMN meta"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         for task_id, state in ((1, "pending"), (2, "pending"), (3, "leased"), (4, "done")):
             conn.execute(

@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.labeler.app_support import annotate, make_accounts, make_audio_clips, page, texts
-from voxcart.datasets.store.schema import ModelVersion, Revision, RevisionStatus, Suggestion
+from voxcart.datasets.store.schema import (
+    Clip,
+    ModelVersion,
+    Revision,
+    RevisionStatus,
+    Suggestion,
+)
 from voxcart.labeler.pages import review as review_page
 
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
@@ -174,6 +180,25 @@ def test_explore_filters_by_status_speaker_confidence_and_flag(env, project):
     at.number_input(key="voxcart_explore_min_conf").set_value(None).run()
     at.text_input(key="voxcart_explore_flag").input("nothing-has-this").run()
     assert len(_frame(at, "confidence")) == 0
+    assert not at.exception
+
+
+def test_explore_shows_and_filters_clip_metadata(env, project):
+    acc, clips, _ = env
+    at = page("explore", acc.annotator).run()
+    assert not any(s.key == "voxcart_explore_meta_name" for s in at.selectbox)  # none yet
+    with project.session() as session:
+        for i, clip_id in enumerate(clips):
+            clip = session.get(Clip, clip_id)
+            clip.meta = {"condition": "far" if i % 2 else "near"} if i < 3 else {"région": "EU"}
+    at = page("explore", acc.annotator).run()
+    frame = _frame(at, "confidence")
+    assert list(frame["meta.condition"]) == ["near", "far", "near", "—"]
+    assert list(frame["meta.région"]) == ["—", "—", "—", "EU"]
+    at.selectbox(key="voxcart_explore_meta_name").select("condition").run()
+    at.multiselect(key="voxcart_explore_meta_values_condition").select("far").run()
+    assert list(_frame(at, "confidence")["clip_id"]) == [clips[1]]
+    assert "meta.condition" in at.selectbox(key="voxcart_explore_slice").options
     assert not at.exception
 
 
