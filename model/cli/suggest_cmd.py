@@ -107,6 +107,7 @@ def lm_build_cmd(
         f"corpus: {counts}; {report.sentences} sentences, {report.vocabulary} words, "
         f"{len(report.g2p_words)} pronounced by espeak-ng"
     )
+    typer.echo(report.summary())
     if report.dropped_words:
         typer.echo(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}", err=True)
 

@@ -81,6 +81,7 @@ def test_entity_errors_count_a_missing_brand_a_wrong_model_and_a_wrong_price():
         "model": (1, 1),
         "attribute": (0, 0),
         "price": (1, 1),
+        "size": (0, 0),
     }
     assert score.missed_entities == (
         "brand:sony",
