@@ -122,13 +122,12 @@ def tune_weights(
             for i in range(k):
                 posterior[i] += weights[i] * row[i] / mix
         total = sum(posterior)
-        weights = [max(p / total, floor) for p in posterior]
-        norm = sum(weights)
-        weights = [w / norm for w in weights]
-    return tuple(round(w, 4) for w in _renormalise(weights))
+        # Every weight is the floor plus its share of what the floors leave.
+        weights = [floor + (1.0 - k * floor) * p / total for p in posterior]
+    return tuple(_renormalise(weights))
 
 
 def _renormalise(weights: list[float]) -> list[float]:
-    rounded = [round(w, 4) for w in weights]
+    rounded = [math.floor(w * 10_000) / 10_000 for w in weights]
     rounded[rounded.index(max(rounded))] += round(1.0 - sum(rounded), 4)
     return rounded

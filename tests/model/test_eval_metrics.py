@@ -12,6 +12,7 @@ from voxcart.model.eval.metrics import (
     aggregate,
     char_error_rate,
     find_prices,
+    find_sizes,
     score_clip,
     word_error_rate,
 )
@@ -189,3 +190,22 @@ def test_markdown_cells_never_carry_markup_or_break_the_table(text):
     escaped = cell(text)
     assert "\n" not in escaped and "<" not in escaped
     assert "|" not in escaped.replace("\\|", "")
+
+
+def test_a_pound_of_weight_is_a_size_not_sterling() -> None:
+    assert find_prices("a five pound bag of rice") == []
+    assert [s.text for s in find_sizes("a five pound bag of rice")] == ["5 lb"]
+    assert [s.text for s in find_sizes("five pounds of flour")] == ["5 lb"]
+    assert [p.text for p in find_prices("ten pounds fifty pence")] == ["GBP 10.50"]
+    assert [p.text for p in find_prices("anything under five pounds")] == ["GBP 5.00"]
+    assert [s.text for s in find_sizes("one point five liters and a six pack")] == [
+        "1.5 L",
+        "6 pack",
+    ]
+
+
+def test_a_wrong_size_is_a_missed_size_entity_not_a_price() -> None:
+    score = score_clip("dog food five pound bag", "dog food nine pound bag")
+    tallies = {t.kind: (t.reference, t.missed) for t in score.entities}
+    assert tallies["size"] == (1, 1) and tallies["price"] == (0, 0)
+    assert score.missed_entities == ("size:5 lb",)
