@@ -20,7 +20,7 @@ from voxcart.model.errors import ModelError
 from voxcart.model.lm.arpa import BOS, EOS, NO_PROB, NgramLm
 from voxcart.model.lm.pron_dict import bundled_dict, bundled_dict_path
 
-DEFAULT_WORDS = 12_000
+DEFAULT_WORDS = 0
 """Background words kept by default (before the always-kept number and unit words)."""
 _WORD = re.compile(r"[a-z][a-z']*")
 # Words a shopper uses that must stay speakable whatever the cut (spoken forms).
@@ -91,7 +91,7 @@ def background_lm(words: int = DEFAULT_WORDS) -> NgramLm:
             kept[word] = value if value > -12 else floor
     kept[EOS] = generic.prob([EOS]) * to_log10
     total = math.log10(sum(10**v for v in kept.values()))
-    logprob = {(w,): v - total for w, v in kept.items()}
+    logprob: dict[tuple[str, ...], float] = {(w,): v - total for w, v in kept.items()}
     logprob[(BOS,)] = NO_PROB
     return NgramLm(order=1, logprob=logprob, backoff={})
 
