@@ -20,7 +20,7 @@ from voxcart.model.errors import ModelError
 from voxcart.model.lm.arpa import BOS, EOS, NO_PROB, NgramLm
 from voxcart.model.lm.pron_dict import bundled_dict, bundled_dict_path
 
-DEFAULT_WORDS = 0
+DEFAULT_WORDS = 2_000
 """Background words kept by default (before the always-kept number and unit words)."""
 _WORD = re.compile(r"[a-z][a-z']*")
 # Words a shopper uses that must stay speakable whatever the cut (spoken forms).
