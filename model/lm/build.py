@@ -50,8 +50,13 @@ LM_FILE = "lm.arpa"
 DICT_FILE = "words.dict"
 CORPUS_FILE = "corpus.txt"
 _REPORTED_WORDS = 50
-COMPONENTS: tuple[str, ...] = ("domain", "labels", "background")
-DEFAULT_WEIGHTS: dict[str, float] = {"domain": 0.85, "labels": 0.12, "background": 0.03}
+COMPONENTS: tuple[str, ...] = ("domain", "numbers", "labels", "background")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "domain": 0.80,
+    "numbers": 0.08,
+    "labels": 0.11,
+    "background": 0.01,
+}
 """Weights without dev transcripts (renormalised over the components that exist)."""
 
 
@@ -306,9 +311,11 @@ def _mix(
         return [s for s in lines if dropped.isdisjoint(s.split())]
 
     parts: dict[str, NgramLm] = {}
-    domain, labels = keep(corpus.domain), keep(corpus.labels)
+    domain, numbers, labels = keep(corpus.domain), keep(corpus.numbers), keep(corpus.labels)
     if domain:
         parts["domain"] = parse_arpa(arpa_text(domain, config.discount_mass))
+    if numbers:
+        parts["numbers"] = parse_arpa(arpa_text(numbers, config.discount_mass))
     if labels:
         parts["labels"] = parse_arpa(arpa_text(labels, config.discount_mass))
     if not parts:

@@ -125,19 +125,22 @@ class Corpus:
     """Spoken-form sentences and where they came from.
 
     Attributes:
-        sentences: every sentence; the label sentences (transcripts, pseudo-labels) come last.
+        sentences: every sentence: catalog lines and templates, then numbers, then the label
+            sentences (transcripts, pseudo-labels).
         counts: sentences per source.
+        numbers: the sampled number, price, size and quantity phrases, also in `sentences`.
         labels: the label sentences (repeated by their weights), also in `sentences`.
     """
 
     sentences: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    numbers: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
 
     @property
     def domain(self) -> tuple[str, ...]:
-        """The catalog, template and number sentences (everything but the labels)."""
-        return self.sentences[: len(self.sentences) - len(self.labels)]
+        """The catalog lines and filled templates (neither numbers nor labels)."""
+        return self.sentences[: len(self.sentences) - len(self.labels) - len(self.numbers)]
 
     @property
     def vocabulary(self) -> set[str]:
@@ -344,7 +347,7 @@ def build_corpus(
     def clip(lines: Sequence[str]) -> tuple[str, ...]:
         return tuple(" ".join(s.split()[:MAX_SENTENCE_WORDS]) for s in lines if s.strip())
 
-    domain, label_lines = clip([*catalog, *queries, *numbers]), clip(labels)
+    domain, number_lines, label_lines = clip([*catalog, *queries]), clip(numbers), clip(labels)
     counts = Counter(
         {
             "catalog_lines": len(catalog),
@@ -354,4 +357,9 @@ def build_corpus(
             "number_sentences": len(numbers),
         }
     )
-    return Corpus(sentences=domain + label_lines, counts=dict(counts), labels=label_lines)
+    return Corpus(
+        sentences=domain + number_lines + label_lines,
+        counts=dict(counts),
+        numbers=number_lines,
+        labels=label_lines,
+    )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from voxcart.model.errors import ModelError
 from voxcart.model.lm.arpa import BOS, NO_PROB, Ngram, NgramLm, sentence_events
 
-MIN_WEIGHT = 0.02
+MIN_WEIGHT = 0.005
 """The smallest weight EM may give a component."""
 _EM_ITERATIONS = 40
 _MIN_MASS = 1e-6

@@ -146,7 +146,7 @@ def test_dev_transcripts_tune_the_weights_and_report_perplexity_and_coverage(pro
         session.get(Clip, train).split = Split.TRAIN
         session.get(Clip, dev).split = Split.DEV
     report = build_catalog_lm(project)
-    assert report.tuned and set(report.weights) == {"domain", "labels", "background"}
+    assert report.tuned and set(report.weights) == {"domain", "numbers", "labels", "background"}
     assert sum(report.weights.values()) == pytest.approx(1.0, abs=1e-3)
     assert report.dev is not None and report.dev.words == 5 and report.dev.coverage == 1.0
     assert report.dev.perplexity is not None and report.dev.perplexity > 1.0

@@ -15,7 +15,7 @@ from voxcart.model.errors import ModelError
 from voxcart.model.lm.arpa import NgramLm, parse_arpa, score_text, write_arpa
 from voxcart.model.lm.background import background_lm
 from voxcart.model.lm.build import arpa_text
-from voxcart.model.lm.mix import interpolate, tune_weights
+from voxcart.model.lm.mix import MIN_WEIGHT, interpolate, tune_weights
 from voxcart.model.lm.spoken import number_sentences
 
 CATALOG = [
@@ -77,7 +77,7 @@ def test_em_prefers_the_component_that_predicts_dev() -> None:
     b = _unigram({"cheap": 0.05, "cat": 0.75, "</s>": 0.2})
     weights = tune_weights([a, b], ["cheap dog", "cheap cheap dog"])
     assert weights[0] > 0.8 and math.isclose(sum(weights), 1.0, abs_tol=1e-6)
-    assert min(weights) >= 0.02  # the floor keeps every component speakable
+    assert min(weights) >= MIN_WEIGHT  # the floor keeps every component speakable
     with pytest.raises(ModelError, match="weight"):
         interpolate([a, b], [0.7, 0.7])
 
