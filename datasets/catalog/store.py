@@ -20,6 +20,7 @@ from voxcart.datasets.catalog.read import (
     RejectedRow,
     read_catalog,
 )
+from voxcart.datasets.catalog.types import TypeSource, type_source
 from voxcart.datasets.catalog.vocab import (
     KINDS,
     EntitySpan,
@@ -57,6 +58,7 @@ class CatalogSummary:
         rejected: rows skipped, with line numbers and reasons.
         warnings: notes on how the file was read (e.g. decoded as cp1252).
         unchanged: the file's content was already imported under this name; nothing was written.
+        product_types: where the product types came from (a column, or derived from titles).
     """
 
     catalog_id: int
@@ -68,6 +70,7 @@ class CatalogSummary:
     rejected: tuple[RejectedRow, ...] = ()
     warnings: tuple[str, ...] = ()
     unchanged: bool = False
+    product_types: str = ""
 
     def summary(self, top: int = 10) -> str:
         """A few human-readable lines for the CLI."""
@@ -125,7 +128,9 @@ def _product_count(session: Session, catalog_id: int) -> int:
     return len(session.scalars(select(Product.id).where(Product.catalog_id == catalog_id)).all())
 
 
-def _store(session: Session, catalog: Catalog, parsed: ParsedCatalog) -> tuple[int, int]:
+def _store(
+    session: Session, catalog: Catalog, parsed: ParsedCatalog
+) -> tuple[int, int, TypeSource]:
     existing = {
         p.sku: p for p in session.scalars(select(Product).where(Product.catalog_id == catalog.id))
     }
@@ -142,9 +147,9 @@ def _store(session: Session, catalog: Catalog, parsed: ParsedCatalog) -> tuple[i
             updated += 1
     session.flush()
     session.execute(delete(CatalogTerm).where(CatalogTerm.catalog_id == catalog.id))
-    texts = (
+    texts = [
         ProductText(p.title, p.brand, p.category, p.attributes or {}) for p in existing.values()
-    )
+    ]
     session.add_all(
         CatalogTerm(
             catalog_id=catalog.id,
@@ -156,7 +161,7 @@ def _store(session: Session, catalog: Catalog, parsed: ParsedCatalog) -> tuple[i
         for t in derive_terms(texts)
     )
     session.flush()
-    return added, updated
+    return added, updated, type_source(texts)
 
 
 def import_catalog(project: Project, path: Path, name: str | None = None) -> CatalogSummary:
@@ -197,7 +202,7 @@ def import_catalog(project: Project, path: Path, name: str | None = None) -> Cat
         catalog.source_path = str(path.resolve())
         catalog.content_hash = parsed.content_hash
         session.flush()
-        added, updated = _store(session, catalog, parsed)
+        added, updated, types = _store(session, catalog, parsed)
         return CatalogSummary(
             catalog_id=catalog.id,
             name=catalog.name,
@@ -207,6 +212,7 @@ def import_catalog(project: Project, path: Path, name: str | None = None) -> Cat
             terms=_term_counts(session, catalog.id),
             rejected=parsed.rejected,
             warnings=parsed.warnings,
+            product_types=types.describe(),
         )
 
 

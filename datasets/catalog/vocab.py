@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from voxcart.datasets.catalog.types import (
+    TYPE_KEYS,
+    ProductText,
+    category_types,
+    clean_word,
+    scalar_text,
+    title_head,
+    title_types,
+    type_source,
+)
 from voxcart.datasets.text.normalize import normalize
 from voxcart.datasets.text.numbers import parse_number
 from voxcart.datasets.text.units import UNITS
@@ -22,7 +31,6 @@ KINDS: tuple[str, ...] = ("brand", "product_type", "model", "attribute")
 _KIND_PRIORITY = ("model", "brand", "product_type", "attribute")
 
 MODEL_KEYS = frozenset({"model", "model_name", "model_number", "mpn"})
-TYPE_KEYS = frozenset({"type", "product_type", "kind", "subcategory"})
 ATTRIBUTE_KEYS = frozenset(
     {
         "color", "colour", "size", "capacity", "storage", "memory", "material", "style",
@@ -46,9 +54,6 @@ COMMON_WORDS = frozenset(
     }
 )  # fmt: skip
 MAX_TERM_CHARS = 255
-MAX_ATTRIBUTE_WORDS = 6
-_CATEGORY_SPLIT = re.compile(r"\s*(?:>|/|\||»|::)\s*")
-_EDGE_PUNCT = "()[]{},;:|\"'!?*"
 _UNIT_SPOKEN = frozenset(s for u in UNITS for s in (u.singular, u.plural))
 _FEATURE_LETTERS = frozenset({"k", "p", "g", "d"})
 
@@ -61,16 +66,6 @@ class DerivedTerm:
     term: str
     normalized: str
     count: int
-
-
-@dataclass(frozen=True)
-class ProductText:
-    """The fields of a product that terms are derived from."""
-
-    title: str
-    brand: str = ""
-    category: str = ""
-    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _number_then(spoken: list[str]) -> list[str] | None:
@@ -96,10 +91,6 @@ def is_feature(text: str) -> bool:
     """True for a number with a feature letter: "4K", "5G", "3D", "1080p"."""
     rest = _number_then(normalize(text).split())
     return rest is not None and len(rest) == 1 and rest[0] in _FEATURE_LETTERS
-
-
-def _clean(word: str) -> str:
-    return word.strip(_EDGE_PUNCT)
 
 
 def _is_code(words: Sequence[str], i: int, excluded: frozenset[str]) -> bool:
@@ -135,7 +126,7 @@ def title_terms(
     raw = title.split()
     # A phrase never runs across brackets or punctuation: "Switch OLED (PS5 ..." -> "PS5".
     starts = [i == 0 or w[0] in "([{" or raw[i - 1][-1] in ",;:)]}|" for i, w in enumerate(raw)]
-    kept = [(c, b) for c, b in ((_clean(w), b) for w, b in zip(raw, starts, strict=True)) if c]
+    kept = [(c, b) for c, b in ((clean_word(w), b) for w, b in zip(raw, starts, strict=True)) if c]
     words = [c for c, _ in kept]
     boundary = [b for _, b in kept]
     brand_spoken = normalize(brand)
@@ -187,29 +178,22 @@ def title_terms(
     return " ".join(words[start:end]), values
 
 
-def category_types(category: str) -> list[str]:
-    """The product type of a category path: its last segment ("Audio > Headphones")."""
-    parts = [p.strip() for p in _CATEGORY_SPLIT.split(category) if p.strip()]
-    return parts[-1:]
-
-
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    text = str(value).strip()
-    if not text or len(text) > 60 or len(text.split()) > MAX_ATTRIBUTE_WORDS:
-        return None
-    return text
-
-
 def _attribute_texts(product: ProductText, keys: Iterable[str]) -> list[str]:
     """The usable text values of these attributes, in key order."""
-    found = (_scalar_text(product.attributes.get(key)) for key in keys)
+    found = (scalar_text(product.attributes.get(key)) for key in keys)
     return [value for value in found if value]
 
 
-def product_terms(product: ProductText) -> dict[tuple[str, str], str]:
-    """(kind, normalized) -> written form, for every term one product mentions."""
+def product_terms(
+    product: ProductText, derived_types: Sequence[str] | None = None
+) -> dict[tuple[str, str], str]:
+    """(kind, normalized) -> written form, for every term one product mentions.
+
+    Args:
+        product: the product.
+        derived_types: product types derived from titles (:func:`title_types`); when given
+            they replace the category's.
+    """
     found: dict[tuple[str, str], str] = {}
 
     def add(kind: str, written: str) -> None:
@@ -220,7 +204,8 @@ def product_terms(product: ProductText) -> dict[tuple[str, str], str]:
 
     if product.brand:
         add("brand", product.brand)
-    types = category_types(product.category) + _attribute_texts(product, TYPE_KEYS)
+    types = list(derived_types) if derived_types is not None else category_types(product.category)
+    types += _attribute_texts(product, TYPE_KEYS)
     for written in types:
         add("product_type", written)
     excluded = frozenset(w for t in types for w in normalize(t).split())
@@ -238,8 +223,11 @@ def derive_terms(products: Iterable[ProductText]) -> list[DerivedTerm]:
     """The catalog's vocabulary, with how many products mention each term.
 
     - brand: the brand field.
-    - product_type: the last segment of the category path, and `type`/`product_type`/`kind`/
-      `subcategory` attributes.
+    - product_type: the `type`/`product_type`/`kind`/`subcategory` attributes; the last
+      segment of the category path when most titles name it (:func:`type_source`); otherwise
+      the head noun of each title and, where several products share it, its last two words
+      (:func:`title_head`, :func:`title_types`): a `category` of departments ("pet",
+      "grocery") is not what shoppers say.
     - model: `model`/`model_name`/`model_number`/`mpn` attributes, and the model phrase of
       the title (:func:`title_terms`).
     - attribute: `color`, `size`, `capacity`, ... attributes (short values only) and the
@@ -247,10 +235,14 @@ def derive_terms(products: Iterable[ProductText]) -> list[DerivedTerm]:
 
     Terms are keyed by (kind, normalized form); the written form kept is the most common one.
     """
+    items = list(products)
+    derived: list[tuple[str, ...] | None] = [None] * len(items)
+    if type_source(items).column == "title":
+        derived = list(title_types([title_head(p.title, p.brand) for p in items]))
     counts: Counter[tuple[str, str]] = Counter()
     spellings: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for product in products:
-        for key, written in product_terms(product).items():
+    for product, types in zip(items, derived, strict=True):
+        for key, written in product_terms(product, types).items():
             counts[key] += 1
             spellings[key][written] += 1
     terms = [

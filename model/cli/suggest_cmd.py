@@ -87,15 +87,28 @@ def lm_build_cmd(
         int, typer.Option(help="Repeat each accepted human transcript this many times.", min=0)
     ] = CorpusConfig.transcript_weight,
     seed: Annotated[int, typer.Option(help="Template sampling seed.")] = 0,
+    background_words: Annotated[
+        int,
+        typer.Option(
+            help="General English words mixed in from the bundled generic LM (0: only number, "
+            "unit and shopping words).",
+            min=0,
+        ),
+    ] = LmBuildConfig.background_words,
 ) -> None:
-    """Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>."""
+    """Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>.
+
+    Reports the mixture weights (tuned on dev-split transcripts when there are any) and the
+    mixed model's perplexity and coverage on them.
+    """
     config = LmBuildConfig(
         corpus=CorpusConfig(
             catalog_id=catalog_id,
             queries_per_product=queries_per_product,
             transcript_weight=transcript_weight,
             seed=seed,
-        )
+        ),
+        background_words=background_words,
     )
     project = open_project(project_dir, db)
     try:
@@ -109,6 +122,7 @@ def lm_build_cmd(
         f"corpus: {counts}; {report.sentences} sentences, {report.vocabulary} words, "
         f"{len(report.g2p_words)} pronounced by espeak-ng"
     )
+    typer.echo(report.summary())
     if report.dropped_words:
         warn(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}")
 

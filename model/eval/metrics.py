@@ -14,6 +14,12 @@ per-clip rates.
 - Prices: a spoken amount with a currency, found with the normalizer's number parser:
   "forty nine dollars ninety nine cents", "fifty dollars", "ninety nine cents",
   "twenty euros and fifty cents". Amounts said without a currency word are not prices.
+  "pound" is a weight, not sterling, unless pence follow or a price word comes just before
+  it and no container or "of" just after ("under five pounds", "ten pounds fifty pence" are
+  prices; "a five pound bag", "five pounds of rice" are sizes).
+- Sizes: a spoken amount with a unit of weight, volume, length, storage, pack or count
+  ("five pound", "twelve fluid ounces", "one point five liters", "six pack"), keyed by value
+  and written unit ("5 lb"). A catalog attribute that is a size is counted as a size, once.
 - Search success: the reference's top product under :class:`ProductSearch` is the
   hypothesis's top product (top-1) or among its five best (top-5). Clips whose reference
   finds no product are not counted.
@@ -28,15 +34,29 @@ from typing import Any
 
 from voxcart.datasets.catalog.vocab import KINDS, EntityVocabulary
 from voxcart.datasets.text.normalize import normalize
-from voxcart.datasets.text.numbers import parse_number
-from voxcart.datasets.text.units import CURRENCIES, Currency
+from voxcart.datasets.text.numbers import ONES, parse_number
+from voxcart.datasets.text.units import CURRENCIES, UNITS, Currency, Unit
 from voxcart.datasets.text.wer import char_errors, error_rate, word_errors
 from voxcart.model.eval.product_search import ProductSearch
 
-ENTITY_KINDS: tuple[str, ...] = (*KINDS, "price")
+ENTITY_KINDS: tuple[str, ...] = (*KINDS, "price", "size")
 SEARCH_DEPTH = 5
+_DIGITS = {word: str(value) for value, word in enumerate(ONES[:10])} | {"oh": "0"}
 _MAJOR = {word: c for c in CURRENCIES for word in c.major}
 _MINOR_WORDS = {word for c in CURRENCIES for word in c.minor}
+_UNIT_PHRASES: dict[tuple[str, ...], Unit] = {
+    tuple(form.split()): u for u in UNITS for form in (u.singular, u.plural)
+}
+_LONGEST_UNIT = max(len(k) for k in _UNIT_PHRASES)
+_WEIGHT_POUND = frozenset({"pound", "pounds"})
+_PRICE_CUES = frozenset(
+    {"under", "below", "over", "above", "than", "for", "cost", "costs", "costing", "priced",
+     "price", "pay", "paid", "spend", "budget", "only", "just", "is", "was", "at"}
+)  # fmt: skip
+_AFTER_WEIGHT = frozenset(
+    {"of", "bag", "bags", "box", "sack", "tub", "bucket", "pack", "bottle", "jar", "can", "case",
+     "block", "roll", "weight", "weights", "dumbbell", "dumbbells"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,18 @@ def _minor_part(tokens: Sequence[str], i: int, currency: Currency) -> tuple[int,
     return None
 
 
+def _is_sterling(words: Sequence[str], start: int, unit_at: int) -> bool:
+    """Whether "<number> pound(s)" at `start`..`unit_at` is money rather than a weight."""
+    after = words[unit_at + 1] if unit_at + 1 < len(words) else ""
+    if after in {"pence", "penny", "p", "sterling"}:
+        return True
+    if after in _AFTER_WEIGHT or (words[unit_at] == "pound" and after):
+        return False  # "five pound bag", "five pounds of", adjectival "pound" before a noun
+    if _minor_part(words, unit_at + 1, _MAJOR["pounds"]) is not None:
+        return True
+    return bool(_PRICE_CUES.intersection(words[max(0, start - 2) : start]))
+
+
 def find_prices(tokens: Sequence[str] | str) -> list[PriceMention]:
     """Spoken prices in normalized tokens (a string is normalized and split first)."""
     words = normalize(tokens).split() if isinstance(tokens, str) else list(tokens)
@@ -79,6 +111,9 @@ def find_prices(tokens: Sequence[str] | str) -> list[PriceMention]:
             i += 1
             continue
         value, j = parsed
+        if j < len(words) and words[j] in _WEIGHT_POUND and not _is_sterling(words, i, j):
+            i = j + 1
+            continue
         if j < len(words) and words[j] in _MAJOR:
             currency = _MAJOR[words[j]]
             minor = _minor_part(words, j + 1, currency)
@@ -91,6 +126,63 @@ def find_prices(tokens: Sequence[str] | str) -> list[PriceMention]:
             i = j + 1
         else:
             i = j
+    return found
+
+
+@dataclass(frozen=True)
+class SizeMention:
+    """A spoken size in a token list: tokens[start:end], its value and written unit."""
+
+    start: int
+    end: int
+    value: str
+    unit: str
+
+    @property
+    def text(self) -> str:
+        """A canonical key such as ``"5 lb"`` or ``"1.5 L"``."""
+        return f"{self.value} {self.unit}"
+
+
+def _amount(words: Sequence[str], i: int) -> tuple[str, int] | None:
+    """("5" or "1.5", end) for a spoken number with optional "point" digits at `i`."""
+    parsed = parse_number(words, i)
+    if parsed is None:
+        return None
+    value, j = parsed
+    text = str(value)
+    if j + 1 < len(words) and words[j] == "point":
+        digits = ""
+        k = j + 1
+        while k < len(words) and words[k] in _DIGITS:
+            digits += _DIGITS[words[k]]
+            k += 1
+        if digits:
+            text, j = f"{value}.{digits}", k
+    return text, j
+
+
+def find_sizes(tokens: Sequence[str] | str) -> list[SizeMention]:
+    """Spoken sizes (amount + unit) in normalized tokens; sterling "pounds" are left out."""
+    words = normalize(tokens).split() if isinstance(tokens, str) else list(tokens)
+    found: list[SizeMention] = []
+    i = 0
+    while i < len(words):
+        amount = _amount(words, i)
+        if amount is None:
+            i += 1
+            continue
+        text, j = amount
+        for length in range(min(_LONGEST_UNIT, len(words) - j), 0, -1):
+            unit = _UNIT_PHRASES.get(tuple(words[j : j + length]))
+            if unit is None:
+                continue
+            if words[j] in _WEIGHT_POUND and _is_sterling(words, i, j):
+                break
+            found.append(SizeMention(i, j + length, text, unit.written))
+            j += length
+            break
+        i = max(j, i + 1)
     return found
 
 
@@ -116,13 +208,8 @@ def entity_tallies(
     Without a vocabulary only prices are counted (the catalog kinds tally zero).
     """
     ref_words, hyp_words = normalize(reference).split(), normalize(hypothesis).split()
-    wanted: Counter[tuple[str, str]] = Counter()
-    found: Counter[tuple[str, str]] = Counter()
-    if vocabulary is not None:
-        wanted.update((s.kind, s.text) for s in vocabulary.match(ref_words))
-        found.update((s.kind, s.text) for s in vocabulary.match(hyp_words))
-    wanted.update(("price", p.text) for p in find_prices(ref_words))
-    found.update(("price", p.text) for p in find_prices(hyp_words))
+    wanted = _entities(ref_words, vocabulary)
+    found = _entities(hyp_words, vocabulary)
     missed = wanted - found
     tallies = tuple(
         EntityTally(
@@ -136,6 +223,21 @@ def entity_tallies(
         f"{kind}:{text}" for (kind, text), n in sorted(missed.items()) for _ in range(n)
     )
     return tallies, missed_list
+
+
+def _entities(words: list[str], vocabulary: EntityVocabulary | None) -> Counter[tuple[str, str]]:
+    """(kind, text) of every entity in normalized words; a size is counted once, as a size."""
+    out: Counter[tuple[str, str]] = Counter()
+    sizes = find_sizes(words)
+    covered = {k for m in sizes for k in range(m.start, m.end)}
+    if vocabulary is not None:
+        for span in vocabulary.match(words):
+            inside = covered.issuperset(range(span.start, span.end))
+            if not (span.kind == "attribute" and inside):
+                out[(span.kind, span.text)] += 1
+    out.update(("price", p.text) for p in find_prices(words))
+    out.update(("size", m.text) for m in sizes)
+    return out
 
 
 def search_outcome(

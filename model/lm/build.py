@@ -1,7 +1,15 @@
-"""Build the catalog-adapted sphinx model: corpus -> trigram ARPA LM + pronunciation dictionary.
+"""Build the catalog-adapted sphinx model: corpus -> mixed trigram ARPA LM + pronunciations.
 
-The LM is estimated with pocketsphinx's bundled ARPA builder (``pocketsphinx.lm.ArpaBoLM``,
-fixed-discount back-off trigrams). Words missing from the bundled CMU dictionary get
+Up to three components, each estimated on its own and then interpolated into one ARPA file
+(:mod:`voxcart.model.lm.mix`): the *domain* model (catalog titles and terms, class-based query
+templates, sampled number/price/size phrases; pocketsphinx's ``ArpaBoLM`` fixed-discount
+back-off trigrams), the *labels* model (accepted train-split transcripts, when there are any;
+same estimator) and the *background* (general English unigrams from the bundled generic LM,
+:mod:`voxcart.model.lm.background`), which makes any common word speakable. The mixture weights
+are fitted on the dev split's accepted transcripts (EM) when there are any, else the documented
+defaults are used; the build reports the mixed model's perplexity and coverage on dev.
+
+Words missing from the bundled CMU dictionary get
 pronunciations from espeak-ng (:mod:`voxcart.model.lm.g2p`). Each build that changes the model
 is registered as a new version ``sphinx-catalog-v<N>`` (its parent the previous one), so that
 suggestions always point at the exact LM that made them; an unchanged rebuild registers nothing.
@@ -23,8 +31,11 @@ from sqlalchemy import func, select
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import Product
 from voxcart.model.errors import ModelError
-from voxcart.model.lm.corpus import Corpus, CorpusConfig, build_corpus
+from voxcart.model.lm.arpa import LmScore, NgramLm, parse_arpa, score_text, write_arpa
+from voxcart.model.lm.background import DEFAULT_WORDS, background_lm
+from voxcart.model.lm.corpus import Corpus, CorpusConfig, build_corpus, dev_transcripts
 from voxcart.model.lm.g2p import pronounce
+from voxcart.model.lm.mix import interpolate, tune_weights
 from voxcart.model.lm.pron_dict import bundled_dict, write_dict
 from voxcart.model.versions import (
     CATALOG_MODEL,
@@ -39,6 +50,14 @@ LM_FILE = "lm.arpa"
 DICT_FILE = "words.dict"
 CORPUS_FILE = "corpus.txt"
 _REPORTED_WORDS = 50
+COMPONENTS: tuple[str, ...] = ("domain", "numbers", "labels", "background")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "domain": 0.80,
+    "numbers": 0.08,
+    "labels": 0.11,
+    "background": 0.01,
+}
+"""Weights without dev transcripts (renormalised over the components that exist)."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +68,26 @@ class LmBuildConfig:
         base_name: versions are named ``<base_name>-v<N>``.
         corpus: what the corpus is drawn from.
         discount_mass: probability mass moved to back-off, in (0, 1).
+        background_words: general English words in the background component (0: only the
+            number, unit and shopping words it always holds).
+        tune: fit the mixture weights on dev transcripts when there are any.
     """
 
     base_name: str = CATALOG_MODEL
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     discount_mass: float = 0.5
+    background_words: int = DEFAULT_WORDS
+    tune: bool = True
 
     def __post_init__(self) -> None:
         check_name(self.base_name)
         if not 0.0 < self.discount_mass < 1.0:
             raise ModelError(f"discount_mass={self.discount_mass} must be strictly between 0 and 1")
+        if self.background_words < 0:
+            raise ModelError(
+                f"background_words={self.background_words} must be >= 0 (0 keeps only the "
+                "number, unit and shopping words)"
+            )
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,9 @@ class LmBuildReport:
         vocabulary: distinct words of the LM.
         g2p_words: words whose pronunciation came from espeak-ng.
         dropped_words: words without any pronunciation (their sentences were left out).
+        weights: mixture weight per component (``domain``, ``labels``, ``background``).
+        tuned: the weights were fitted on dev transcripts (else the defaults).
+        dev: perplexity and coverage of the mixed model on the dev transcripts (None without).
     """
 
     model_name: str
@@ -86,6 +118,24 @@ class LmBuildReport:
     vocabulary: int
     g2p_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
+    weights: dict[str, float] = field(default_factory=dict)
+    tuned: bool = False
+    dev: LmScore | None = None
+
+    def summary(self) -> str:
+        """Lines for the CLI: weights, dev perplexity and coverage."""
+        how = "tuned on dev" if self.tuned else "defaults (no dev transcripts)"
+        weights = ", ".join(f"{k} {v:.3f}" for k, v in self.weights.items())
+        lines = [f"mixture weights ({how}): {weights}"]
+        if self.dev is None or self.dev.coverage is None:
+            lines.append("dev: no dev-split transcripts to measure perplexity and coverage on")
+        else:
+            lines.append(
+                f"dev: {self.dev.sentences} sentences, {self.dev.words} words; perplexity "
+                f"{self.dev.perplexity:.1f}; coverage {self.dev.coverage:.2%}"
+                + (f" (cannot emit: {', '.join(self.dev.oov_words[:10])})" if self.dev.oov else "")
+            )
+        return "\n".join(lines)
 
 
 def arpa_text(sentences: list[str], discount_mass: float) -> str:
@@ -105,9 +155,11 @@ def arpa_text(sentences: list[str], discount_mass: float) -> str:
     return out.getvalue()
 
 
-def _pronunciations(corpus: Corpus) -> tuple[dict[str, list[str]], list[str], list[str]]:
+def _pronunciations(
+    corpus: Corpus, extra: set[str]
+) -> tuple[dict[str, list[str]], list[str], list[str]]:
     cmu = bundled_dict()
-    vocabulary = corpus.vocabulary
+    vocabulary = corpus.vocabulary | extra
     missing = sorted(w for w in vocabulary if w not in cmu)
     generated = pronounce(missing)
     entries = {w: cmu[w] for w in vocabulary if w in cmu}
@@ -154,15 +206,21 @@ def build_catalog_lm(
         ensure_generic_model(session)  # the comparison baseline is always registered
         products = session.scalar(select(func.count()).select_from(Product)) or 0
         corpus = build_corpus(session, config.corpus, pseudo_labels)
+        dev = dev_transcripts(session, config.corpus.label_sources)
     if not products and not corpus.counts.get("accepted_transcripts"):
         raise ModelError(
             "the project has no catalog products and no accepted transcripts to build an LM "
             "from; import a catalog first (`voxcart catalog import`)"
         )
-    dictionary, generated, dropped = _pronunciations(corpus)
+    background = background_lm(config.background_words)
+    dictionary, generated, dropped = _pronunciations(
+        corpus, {w for w in background.vocabulary if not w.startswith("<")}
+    )
     dropped_set = set(dropped)
     sentences = [s for s in corpus.sentences if dropped_set.isdisjoint(s.split())]
-    arpa = arpa_text(sentences, config.discount_mass)
+    mixed, weights, tuned = _mix(corpus, dropped_set, background, dev, config)
+    arpa = write_arpa(mixed)
+    dev_score = score_text(mixed, dev) if dev else None
     dict_text = "\n".join(f"{w} {' '.join(p)}" for w, p in sorted(dictionary.items()))
     digest = hashlib.sha256(f"{arpa}\0{dict_text}".encode()).hexdigest()
 
@@ -179,6 +237,9 @@ def build_catalog_lm(
                 vocabulary=len(dictionary),
                 g2p_words=tuple(generated),
                 dropped_words=tuple(dropped),
+                weights=weights,
+                tuned=tuned,
+                dev=dev_score,
             )
         number = 1
         if previous is not None:
@@ -202,6 +263,10 @@ def build_catalog_lm(
             "seed": config.corpus.seed,
             "corpus_config": config.corpus.to_dict(),
             "discount_mass": config.discount_mass,
+            "background_words": config.background_words,
+            "weights": weights,
+            "weights_tuned": tuned,
+            "dev": dev_score.to_dict() if dev_score is not None else None,
         }
         json.dumps(model_config)  # fail here, not in the database, on a non-JSON value
         try:
@@ -227,4 +292,41 @@ def build_catalog_lm(
         vocabulary=len(dictionary),
         g2p_words=tuple(generated),
         dropped_words=tuple(dropped),
+        weights=weights,
+        tuned=tuned,
+        dev=dev_score,
     )
+
+
+def _mix(
+    corpus: Corpus,
+    dropped: set[str],
+    background: NgramLm,
+    dev: list[str],
+    config: LmBuildConfig,
+) -> tuple[NgramLm, dict[str, float], bool]:
+    """The interpolated model, its weights by component and whether they were tuned."""
+
+    def keep(lines: tuple[str, ...]) -> list[str]:
+        return [s for s in lines if dropped.isdisjoint(s.split())]
+
+    parts: dict[str, NgramLm] = {}
+    domain, numbers, labels = keep(corpus.domain), keep(corpus.numbers), keep(corpus.labels)
+    if domain:
+        parts["domain"] = parse_arpa(arpa_text(domain, config.discount_mass))
+    if numbers:
+        parts["numbers"] = parse_arpa(arpa_text(numbers, config.discount_mass))
+    if labels:
+        parts["labels"] = parse_arpa(arpa_text(labels, config.discount_mass))
+    if not parts:
+        raise ModelError("the LM corpus is empty; import a catalog or accept some transcripts")
+    parts["background"] = background
+    models = list(parts.values())
+    tuned = bool(config.tune and dev)
+    if tuned:
+        values = tune_weights(models, dev)
+    else:
+        total = sum(DEFAULT_WEIGHTS[name] for name in parts)
+        values = tuple(DEFAULT_WEIGHTS[name] / total for name in parts)
+    weights = {name: round(float(v), 4) for name, v in zip(parts, values, strict=True)}
+    return interpolate(models, list(values)), weights, tuned

@@ -1,11 +1,14 @@
 """The text a catalog language model is trained on: titles, filled query templates, labels.
 
-Three sources, all in spoken form (the project normalizer): product titles and catalog terms,
-query templates filled from sampled products, and the current human transcripts that were
-accepted or corrected (train split or unsplit clips only, so that dev/test text never leaks
-into the model). Hidden demo references (``clip_references``) are never read. Two optional
-extras: labels of named non-human sources (the ``oracle`` annotator of an active-learning
-simulation) and pseudo-labels (confident suggestions), each counted apart.
+Four sources, all in spoken form (the project normalizer): product titles and catalog terms,
+query templates filled from sampled products, sampled number/price/size/quantity phrases
+(:mod:`voxcart.model.lm.spoken`), and the current human transcripts that were accepted or
+corrected (train split or unsplit clips only, so that dev/test text never leaks into the
+model). The dev split's transcripts are read separately (:func:`dev_transcripts`), only to
+tune mixture weights and to report perplexity and coverage. Hidden demo references
+(``clip_references``) are never read. Two optional extras: labels of named non-human sources
+(the ``oracle`` annotator of an active-learning simulation) and pseudo-labels (confident
+suggestions), each counted apart.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from voxcart.datasets.store.schema import (
     Clip,
     Product,
     Revision,
+    Split,
 )
 from voxcart.datasets.text.normalize import normalize
+from voxcart.model.lm.spoken import number_sentences, spoken_price, spoken_quantity, spoken_size
 from voxcart.model.lm.templates import (
     FIXED_QUERIES,
     PRICE_LIMITS,
@@ -49,6 +54,7 @@ class CorpusConfig:
         transcript_weight: how many times each accepted human transcript is repeated (real
             queries count more than templated ones).
         seed: drives template and product sampling.
+        number_sentences: sampled sentences of spoken amounts, prices, sizes and quantities.
         label_sources: revision sources besides people whose accepted or corrected
             transcripts count as labels (``("oracle",)`` in a simulation); empty: people only.
         pseudo_weight: how many times each pseudo-label is repeated.
@@ -61,6 +67,7 @@ class CorpusConfig:
     seed: int = 0
     label_sources: tuple[str, ...] = ()
     pseudo_weight: int = 1
+    number_sentences: int = 4000
 
     def __post_init__(self) -> None:
         for name in (
@@ -68,6 +75,7 @@ class CorpusConfig:
             "max_template_queries",
             "transcript_weight",
             "pseudo_weight",
+            "number_sentences",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"CorpusConfig.{name}={getattr(self, name)} must be >= 0")
@@ -87,6 +95,7 @@ class CorpusConfig:
             "seed": self.seed,
             "label_sources": list(self.label_sources),
             "pseudo_weight": self.pseudo_weight,
+            "number_sentences": self.number_sentences,
         }
 
     @classmethod
@@ -113,10 +122,25 @@ class ProductFacts:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Spoken-form sentences and where they came from."""
+    """Spoken-form sentences and where they came from.
+
+    Attributes:
+        sentences: every sentence: catalog lines and templates, then numbers, then the label
+            sentences (transcripts, pseudo-labels).
+        counts: sentences per source.
+        numbers: the sampled number, price, size and quantity phrases, also in `sentences`.
+        labels: the label sentences (repeated by their weights), also in `sentences`.
+    """
 
     sentences: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    numbers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    @property
+    def domain(self) -> tuple[str, ...]:
+        """The catalog lines and filled templates (neither numbers nor labels)."""
+        return self.sentences[: len(self.sentences) - len(self.labels) - len(self.numbers)]
 
     @property
     def vocabulary(self) -> set[str]:
@@ -211,31 +235,44 @@ def catalog_text(session: Session, catalog_id: int | None = None) -> list[str]:
     return [line for line in lines if line]
 
 
-def accepted_transcripts(session: Session, label_sources: Sequence[str] = ()) -> list[str]:
+def accepted_transcripts(
+    session: Session, label_sources: Sequence[str] = (), split: Split | None = None
+) -> list[str]:
     """Normalized current transcripts that a person accepted or corrected.
 
-    Only clips in the train split or not yet split are used; dev and test transcripts are left
-    out so that evaluation stays honest.
+    By default only clips in the train split or not yet split are used; dev and test
+    transcripts are left out so that evaluation stays honest.
 
     Args:
         session: an open session.
         label_sources: non-human revision sources that count as labels too (e.g. ``oracle``).
+        split: read this split's transcripts instead (dev for tuning).
     """
+    conditions = training_labels(label_sources)
+    if split is not None:
+        conditions = (*conditions[:2], Clip.split == split)
     latest = latest_revision_ids()
     query = (
         select(Revision.normalized)
         .join(latest, Revision.id == latest.c.revision_id)
         .join(Clip, Clip.id == Revision.clip_id)
-        .where(*training_labels(label_sources))
+        .where(*conditions)
     )
     return [text for text in session.scalars(query) if text]
+
+
+def dev_transcripts(session: Session, label_sources: Sequence[str] = ()) -> list[str]:
+    """The dev split's accepted or corrected transcripts (for tuning and reporting only)."""
+    return accepted_transcripts(session, label_sources, Split.DEV)
 
 
 def _price_text(value: float) -> str:
     return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
 
 
-def _slot_values(product: ProductFacts, rng: np.random.Generator) -> dict[str, str]:
+def _slot_values(
+    product: ProductFacts, rng: np.random.Generator, kinds: Sequence[str] = ()
+) -> dict[str, str]:
     price = product.price
     limits = [p for p in PRICE_LIMITS if price is None or p >= price * 1.05] or [PRICE_LIMITS[-1]]
     kind = product.types[int(rng.integers(0, len(product.types)))] if product.types else ""
@@ -249,6 +286,10 @@ def _slot_values(product: ProductFacts, rng: np.random.Generator) -> dict[str, s
         "price": _price_text(price) if price else "",
         "limit": f"${int(limits[int(rng.integers(0, min(3, len(limits))))])}",
         "count": str(int(rng.integers(2, 5))),
+        "amount": spoken_price(rng),
+        "measure": product.size if product.size and rng.random() < 0.5 else spoken_size(rng),
+        "qty": spoken_quantity(rng),
+        "other": pluralize(kinds[int(rng.integers(0, len(kinds)))]) if kinds else "",
     }
 
 
@@ -265,12 +306,13 @@ def template_queries(
     if not products or not parsed or budget <= 0:
         return out
     order = rng.permutation(len(products))
+    kinds = sorted({t for p in products for t in p.types})
     attempts = 0
     while len(out) - len(FIXED_QUERIES) < budget and attempts < budget * 4:
         product = products[int(order[attempts % len(order)])]
         attempts += 1
         template = parsed[int(rng.integers(0, len(parsed)))]
-        written = fill(template, _slot_values(product, rng))
+        written = fill(template, _slot_values(product, rng, kinds))
         if written is not None:
             spoken = normalize(written)
             if spoken:
@@ -296,19 +338,28 @@ def build_corpus(
     queries = template_queries(load_products(session, config.catalog_id), config)
     transcripts = accepted_transcripts(session, config.label_sources)
     pseudo = [t for t in (normalize(p) for p in pseudo_labels) if t]
-    sentences = [
-        *catalog,
-        *queries,
+    numbers = number_sentences(config.number_sentences, config.seed)
+    labels = [
         *(t for t in transcripts for _ in range(config.transcript_weight)),
         *(t for t in pseudo for _ in range(config.pseudo_weight)),
     ]
-    clipped = tuple(" ".join(s.split()[:MAX_SENTENCE_WORDS]) for s in sentences if s.strip())
+
+    def clip(lines: Sequence[str]) -> tuple[str, ...]:
+        return tuple(" ".join(s.split()[:MAX_SENTENCE_WORDS]) for s in lines if s.strip())
+
+    domain, number_lines, label_lines = clip([*catalog, *queries]), clip(numbers), clip(labels)
     counts = Counter(
         {
             "catalog_lines": len(catalog),
             "template_queries": len(queries),
             "accepted_transcripts": len(transcripts),
             "pseudo_labels": len(pseudo),
+            "number_sentences": len(numbers),
         }
     )
-    return Corpus(sentences=clipped, counts=dict(counts))
+    return Corpus(
+        sentences=domain + number_lines + label_lines,
+        counts=dict(counts),
+        numbers=number_lines,
+        labels=label_lines,
+    )

@@ -1,9 +1,12 @@
 """Written query templates for the catalog language model: search, filter, price, cart, orders.
 
 Each template is a written sentence with slots (``{brand}``, ``{type}``, ``{types}``,
-``{model}``, ``{color}``, ``{size}``, ``{price}``, ``{limit}``, ``{count}``); the corpus builder
-fills them from catalog products and turns the result into spoken form with the project
-normalizer, so that "$49.99" and "WH-1000XM5" are spelled the way people say them.
+``{model}``, ``{color}``, ``{size}``, ``{price}``, ``{limit}``, ``{count}``, and the number classes
+``{amount}`` (any spoken price), ``{measure}`` (any spoken size), ``{qty}`` (a quantity or
+multi-buy), ``{other}`` (another product type of the catalog)); the corpus builder fills them
+from catalog products (the number classes from :mod:`voxcart.model.lm.spoken`) and turns the
+result into spoken form with the project normalizer, so that "$49.99" and "WH-1000XM5" are
+spelled the way people say them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import re
 from dataclasses import dataclass
 
 SLOT_RE = re.compile(r"\{(\w+)\}")
-SLOTS = frozenset({"brand", "type", "types", "model", "color", "size", "price", "limit", "count"})
+SLOTS = frozenset(
+    {"brand", "type", "types", "model", "color", "size", "price", "limit", "count", "amount",
+     "measure", "qty", "other"}
+)  # fmt: skip
 
 # (intent, written template). A template whose slots a product lacks is skipped for it.
 TEMPLATES: tuple[tuple[str, str], ...] = (
@@ -65,6 +71,35 @@ TEMPLATES: tuple[tuple[str, str], ...] = (
     ("order", "order more {brand} {type}"),
     ("order", "buy {brand} {model} again"),
     ("order", "reorder the {size} {model}"),
+    # General shopping phrasing with the number classes (comparisons, superlatives, amounts).
+    ("compare", "compare {brand} {types}"),
+    ("compare", "compare the {model} and the {brand} {type}"),
+    ("compare", "which {type} is the cheapest"),
+    ("compare", "what is the cheapest {type}"),
+    ("compare", "show me the cheapest {types}"),
+    ("compare", "what's the best {type} for the money"),
+    ("compare", "is the {model} better than the {brand} {type}"),
+    ("compare", "{types} and {other}"),
+    ("compare", "{brand} {types} or {other}"),
+    ("filter", "{types} between {amount} and {limit}"),
+    ("filter", "{types} for about {amount}"),
+    ("filter", "{types} under {amount}"),
+    ("filter", "{brand} {type} around {amount}"),
+    ("filter", "a {measure} of {type}"),
+    ("filter", "{brand} {type} {measure}"),
+    ("filter", "the {measure} {brand} {type}"),
+    ("filter", "do you have a bigger {type}"),
+    ("filter", "i need a {measure}"),
+    ("price", "is the {brand} {type} {amount}"),
+    ("price", "{qty} {brand} {types}"),
+    ("price", "are the {types} {qty}"),
+    ("price", "i saw it for {amount}"),
+    ("cart", "add {qty} to my cart"),
+    ("cart", "add {count} {types} and a {other}"),
+    ("cart", "i want {qty} of the {brand} {type}"),
+    ("cart", "get me {count} {measure} {types}"),
+    ("cart", "change the quantity to {qty}"),
+    ("order", "reorder the {brand} {type} and the {other}"),
 )
 
 # Queries with no catalog slot, added once each.

@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 from voxcart.datasets.catalog.vocab import EntityVocabulary
 from voxcart.datasets.text.wer import corpus_cer, corpus_wer
 from voxcart.model.errors import ModelError
-from voxcart.model.eval.metrics import aggregate, find_prices, score_clip
+from voxcart.model.eval.metrics import (
+    aggregate,
+    find_prices,
+    find_sizes,
+    score_clip,
+)
 from voxcart.model.eval.product_search import ProductSearch, product_doc
 from voxcart.model.eval.report import cell
 from voxcart.model.eval.slices import ClipFacts, check_dimensions, query_type, slice_values
@@ -79,6 +84,7 @@ def test_entity_errors_count_a_missing_brand_a_wrong_model_and_a_wrong_price():
         "model": (1, 1),
         "attribute": (0, 0),
         "price": (1, 1),
+        "size": (0, 0),
     }
     assert score.missed_entities == (
         "brand:sony",
@@ -186,3 +192,22 @@ def test_markdown_cells_never_carry_markup_or_break_the_table(text):
     escaped = cell(text)
     assert "\n" not in escaped and "<" not in escaped
     assert "|" not in escaped.replace("\\|", "")
+
+
+def test_a_pound_of_weight_is_a_size_not_sterling() -> None:
+    assert find_prices("a five pound bag of rice") == []
+    assert [s.text for s in find_sizes("a five pound bag of rice")] == ["5 lb"]
+    assert [s.text for s in find_sizes("five pounds of flour")] == ["5 lb"]
+    assert [p.text for p in find_prices("ten pounds fifty pence")] == ["GBP 10.50"]
+    assert [p.text for p in find_prices("anything under five pounds")] == ["GBP 5.00"]
+    assert [s.text for s in find_sizes("one point five liters and a six pack")] == [
+        "1.5 L",
+        "6 pack",
+    ]
+
+
+def test_a_wrong_size_is_a_missed_size_entity_not_a_price() -> None:
+    score = score_clip("dog food five pound bag", "dog food nine pound bag")
+    tallies = {t.kind: (t.reference, t.missed) for t in score.entities}
+    assert tallies["size"] == (1, 1) and tallies["price"] == (0, 0)
+    assert score.missed_entities == ("size:5 lb",)

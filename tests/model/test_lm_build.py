@@ -133,3 +133,26 @@ def test_pluralize():
         "headphones",
         "days",
     ]
+
+
+def test_dev_transcripts_tune_the_weights_and_report_perplexity_and_coverage(project, tmp_path):
+    add_catalog(project, tmp_path)
+    train, dev = _clips(project, tmp_path, 2)
+    with project.session() as session:
+        add_revision(
+            session, train, "show me the cheapest sony headphones", RevisionStatus.ACCEPTED
+        )
+        add_revision(session, dev, "compare the cheapest sony headphones", RevisionStatus.ACCEPTED)
+        session.get(Clip, train).split = Split.TRAIN
+        session.get(Clip, dev).split = Split.DEV
+    report = build_catalog_lm(project)
+    assert report.tuned and set(report.weights) == {"domain", "numbers", "labels", "background"}
+    assert sum(report.weights.values()) == pytest.approx(1.0, abs=1e-3)
+    assert report.dev is not None and report.dev.words == 5 and report.dev.coverage == 1.0
+    assert report.dev.perplexity is not None and report.dev.perplexity > 1.0
+    lines = _corpus(report).splitlines()
+    assert "compare the cheapest sony headphones" not in lines, "dev text leaked into the corpus"
+    assert "show me the cheapest sony headphones" in lines
+    with project.session() as session:
+        stored = session.scalar(select(ModelVersion).where(ModelVersion.name == report.model_name))
+        assert stored is not None and stored.config["dev"]["coverage"] == 1.0

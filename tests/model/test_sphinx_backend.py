@@ -6,7 +6,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from tests.model.conftest import QUERIES, SR
+from tests.model.conftest import QUERIES, SR, speak
 from voxcart.model.backends.base import ASRBackend, ModelSpec, create_backend
 from voxcart.model.errors import ModelError
 from voxcart.model.versions import find_model, to_spec
@@ -89,3 +89,11 @@ def test_version_changes_with_the_lm(lm_project, tmp_path):
         (copy / name).write_bytes((report.path / name).read_bytes())
     (copy / "lm.arpa").write_text((report.path / "lm.arpa").read_text() + "\n")
     assert create_backend(ModelSpec("b", "sphinx", copy, {})).version != base.version
+
+
+def test_catalog_lm_decodes_a_common_word_the_catalog_lacks(catalog_backend):
+    # "cheapest" and "compare" are in no catalog title or entity; the background and the
+    # class-based templates make them speakable.
+    audio = speak("which headphones are the cheapest", rate_wpm=140, seed=7)
+    (hypothesis,) = catalog_backend.transcribe([audio])
+    assert "cheapest" in hypothesis.text.split()
