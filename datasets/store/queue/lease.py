@@ -1,4 +1,4 @@
-"""The work queue: enqueue clips, lease the next one atomically, renew, release, complete.
+"""Leasing queue tasks: lease the best one atomically, resume, renew, release, reclaim.
 
 A task is leased by a conditional UPDATE (``WHERE id = :id AND (pending OR lease expired)``)
 whose row count says whether this caller won; a loser tries the next candidate. That is
@@ -18,216 +18,54 @@ already wrote a revision of the clip: both the candidate read and the claiming U
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    CursorResult,
-    Result,
     and_,
     bindparam,
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
-    text,
     true,
     union_all,
     update,
 )
-from sqlalchemy.orm import Session
 
 from voxcart.datasets.errors import LeaseLostError, QueueBusyError, QueueError
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.schema import (
-    OPEN_TASK_SQL,
-    OPEN_TASK_STATES,
-    ALRound,
-    Clip,
-    Revision,
-    Task,
-    TaskState,
-    utcnow,
+from voxcart.datasets.store.queue.tasks import (
+    DEFAULT_LEASE_S,
+    SECOND_PASS_KIND,
+    LeasedTask,
+    aware,
+    check_kind,
+    check_lease_s,
+    resolve_now,
+    rowcount,
 )
+from voxcart.datasets.store.schema import Revision, Task, TaskState
 
-DEFAULT_LEASE_S = 600
-"""How long a leased task stays reserved without a renewal."""
-MAX_LEASE_S = 24 * 3600
 _MAX_ROUNDS = 100
-_CHUNK = 500
-KIND_MAX = 16
-SECOND_PASS_KIND = "second"
-"""Queue of second, independent annotations; never leased to someone who wrote the clip."""
+_ONE: Any = literal_column("1")
 
 
-@dataclass(frozen=True)
-class LeasedTask:
-    """A task reserved for one user until `lease_expires_at`."""
-
-    task_id: int
-    clip_id: int
-    kind: str
-    priority: float
-    round_id: int | None
-    user_id: int
-    lease_expires_at: datetime
+def _state_is(state: TaskState) -> ColumnElement[bool]:
+    # Constants are written into the SQL, not bound: PostgreSQL then plans the prepared lease
+    # once (a generic plan that still walks the index for LIMIT 1) instead of on every call.
+    return Task.state == literal_column(f"'{state.value}'")
 
 
-@dataclass(frozen=True)
-class EnqueueResult:
-    """What :func:`enqueue` did."""
-
-    created: tuple[int, ...]
-    """Ids of the new tasks."""
-    already_open: tuple[int, ...]
-    """Clip ids that already had a pending or leased task of this kind (left unchanged)."""
-
-
-def resolve_now(now: datetime | None) -> datetime:
-    """`now` in UTC, or the current time when None.
-
-    Raises:
-        QueueError: `now` is a naive datetime.
-    """
-    if now is None:
-        return utcnow()
-    if now.tzinfo is None:
-        raise QueueError(f"now={now!r} has no timezone; pass an aware datetime (UTC)")
-    return now.astimezone(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; the store writes UTC only.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _check_kind(kind: str) -> str:
-    if not isinstance(kind, str) or not 1 <= len(kind) <= KIND_MAX or not kind.isprintable():
-        raise QueueError(f"kind={kind!r}: use a printable name of 1 to {KIND_MAX} characters")
-    return kind
-
-
-def _check_lease_s(lease_s: float) -> float:
-    if not (isinstance(lease_s, int | float) and 0 < lease_s <= MAX_LEASE_S):
-        raise QueueError(f"lease_s={lease_s!r}: use a number of seconds in (0, {MAX_LEASE_S}]")
-    return float(lease_s)
-
-
-def _check_priority(clip_id: int, priority: float) -> float:
-    if not isinstance(priority, int | float) or not math.isfinite(priority):
-        raise QueueError(f"priority {priority!r} of clip {clip_id} must be a finite number")
-    return float(priority)
-
-
-def task_is_open() -> ColumnElement[bool]:
-    """The condition on a task that is open (pending or leased)."""
-    return Task.state.in_(OPEN_TASK_STATES)
-
-
-def _rowcount(result: Result[Any]) -> int:
-    # UPDATE results are cursor results; the generic Result type does not declare rowcount.
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
-def enqueue(
-    session: Session,
-    clip_ids: Iterable[int],
-    priority: float | Mapping[int, float],
-    kind: str = "annotate",
-    round_id: int | None = None,
-) -> EnqueueResult:
-    """Add a task per clip, skipping clips that already have an open task of this kind.
-
-    Idempotent while a task is open (pending or leased): enqueuing the same clips twice
-    creates no duplicates. A clip whose task was completed or cancelled gets a new task.
-
-    Args:
-        session: the caller's transaction (committed by the caller).
-        clip_ids: clips to queue; duplicates are ignored.
-        priority: one priority for all, or a priority per clip id; higher is served first.
-        kind: queue name, e.g. "annotate" or "review".
-        round_id: the active-learning round that selected these clips, if any.
-
-    Raises:
-        QueueError: an unknown clip or round id, a missing or non-finite priority, or a bad
-            kind. Nothing is queued then.
-    """
-    _check_kind(kind)
-    if round_id is not None and session.get(ALRound, round_id) is None:
-        raise QueueError(f"round_id={round_id} names no active-learning round; create it first")
-    ids = list(dict.fromkeys(int(c) for c in clip_ids))
-    priorities: dict[int, float] = {}
-    for cid in ids:
-        if isinstance(priority, Mapping):
-            if cid not in priority:
-                raise QueueError(f"priority mapping has no entry for clip {cid}; add one")
-            priorities[cid] = _check_priority(cid, priority[cid])
-        else:
-            priorities[cid] = _check_priority(cid, priority)
-    open_clips: set[int] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        known = set(session.scalars(select(Clip.id).where(Clip.id.in_(chunk))))
-        missing = [c for c in chunk if c not in known]
-        if missing:
-            raise QueueError(f"clip id(s) {missing[:10]} do not exist; nothing was queued")
-        open_clips.update(
-            session.scalars(
-                select(Task.clip_id).where(
-                    Task.clip_id.in_(chunk), Task.kind == kind, task_is_open()
-                )
-            )
-        )
-    rows = [
-        {
-            "clip_id": cid,
-            "kind": kind,
-            "priority": priorities[cid],
-            "round_id": round_id,
-            "state": TaskState.PENDING,
-            "created_at": utcnow(),
-        }
-        for cid in ids
-        if cid not in open_clips
-    ]
-    created: dict[int, int] = {}
-    statement = _insert_open_task(session)
-    for start in range(0, len(rows), _CHUNK * 10):
-        # Bulk INSERT ... ON CONFLICT DO NOTHING RETURNING: a clip that another process queued
-        # since the check above is skipped by the partial unique index, not queued twice.
-        for task_id, clip_id in session.execute(statement, rows[start : start + _CHUNK * 10]):
-            created[int(clip_id)] = int(task_id)
-    return EnqueueResult(
-        created=tuple(created[c] for c in ids if c in created),
-        already_open=tuple(c for c in ids if c not in created),
-    )
-
-
-def _insert_open_task(session: Session) -> Any:
-    """INSERT into tasks that skips a clip already holding an open task of the same kind."""
-    where = text(OPEN_TASK_SQL)
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return (
-            pg_insert(Task)
-            .on_conflict_do_nothing(index_elements=["clip_id", "kind"], index_where=where)
-            .returning(Task.id, Task.clip_id)
-        )
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return (
-        sqlite_insert(Task)
-        .on_conflict_do_nothing(index_elements=["clip_id", "kind"], index_where=where)
-        .returning(Task.id, Task.clip_id)
-    )
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    return Task.kind == literal(kind, literal_execute=True)
 
 
 def _leasable_by(kind: str, user_id: Any) -> ColumnElement[bool]:
@@ -253,16 +91,16 @@ def _best_of(kinds: Sequence[str]) -> Any:
     for kind in kinds:
         allowed = _leasable_by(kind, user)
         # Second passes win ties, so that a chosen clip reaches review promptly.
-        rank = literal(1 if kind == SECOND_PASS_KIND else 0)
+        rank = literal_column("1" if kind == SECOND_PASS_KIND else "0")
         for state in (
-            Task.state == TaskState.PENDING,
-            and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
+            _state_is(TaskState.PENDING),
+            and_(_state_is(TaskState.LEASED), Task.lease_expires_at < now),
         ):
             inner = (
                 select(Task.id, Task.priority)
-                .where(Task.kind == kind, state, allowed)
+                .where(_kind_is(kind), state, allowed)
                 .order_by(Task.priority.desc())
-                .limit(1)
+                .limit(_ONE)
                 .with_for_update(skip_locked=True)
                 .subquery()
             )
@@ -271,7 +109,7 @@ def _best_of(kinds: Sequence[str]) -> Any:
     return (
         select(ranked.c.id)
         .order_by(ranked.c.priority.desc(), ranked.c.rank.desc(), ranked.c.id)
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
 
@@ -281,30 +119,31 @@ def _held_by_user(kinds: Sequence[str]) -> Any:
     return (
         select(Task.id)
         .where(
-            Task.kind.in_(kinds),
-            Task.state == TaskState.LEASED,
+            or_(*(_kind_is(k) for k in kinds)),
+            _state_is(TaskState.LEASED),
             Task.leased_by == bindparam("user_id"),
             Task.lease_expires_at >= bindparam("now"),
         )
         .order_by(Task.priority.desc(), Task.id)
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
 
 
 @lru_cache(maxsize=32)
 def _lease_statement(kinds: tuple[str, ...], resume: bool) -> Any:
-    # Built once per set of kinds; the values travel as bound parameters. With `resume`, a
-    # task the user holds is taken first (its lease renewed), in the same statement.
+    # Built once per set of kinds; the user and times travel as bound parameters, the kinds,
+    # states and limits are written in (see _state_is). With `resume`, a task the user holds is
+    # taken first (its lease renewed), in the same statement.
     now: Any = bindparam("now")
     user: Any = bindparam("user_id")
     target = func.coalesce(_held_by_user(kinds), _best_of(kinds)) if resume else _best_of(kinds)
     open_to_user = [
-        Task.state == TaskState.PENDING,
-        and_(Task.state == TaskState.LEASED, Task.lease_expires_at < now),
+        _state_is(TaskState.PENDING),
+        and_(_state_is(TaskState.LEASED), Task.lease_expires_at < now),
     ]
     if resume:
-        open_to_user.append(and_(Task.state == TaskState.LEASED, Task.leased_by == user))
+        open_to_user.append(and_(_state_is(TaskState.LEASED), Task.leased_by == user))
     return (
         update(Task)
         .where(Task.id == target, or_(*open_to_user))
@@ -316,6 +155,61 @@ def _lease_statement(kinds: tuple[str, ...], resume: bool) -> Any:
         .returning(Task.id, Task.clip_id, Task.kind, Task.priority, Task.round_id)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class LeaseRequest:
+    """Which task to lease: the queues, the lease length, and whether a held task comes first.
+
+    Attributes:
+        kinds: the queues to lease from (best priority over all of them).
+        lease_s: seconds until the lease expires unless renewed.
+        resume: take a task of `kinds` the user still holds first (its lease renewed).
+
+    Raises:
+        QueueError: no kind, a bad kind or a bad lease length.
+    """
+
+    kinds: tuple[str, ...] = ("annotate",)
+    lease_s: float = DEFAULT_LEASE_S
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        kinds = tuple(dict.fromkeys(check_kind(k) for k in self.kinds))
+        if not kinds:
+            raise QueueError("kinds is empty; name at least one queue")
+        object.__setattr__(self, "kinds", kinds)
+        check_lease_s(self.lease_s)
+
+
+def _claim(
+    conn: Connection, request: LeaseRequest, user_id: int, at: datetime
+) -> LeasedTask | None:
+    until = at + timedelta(seconds=request.lease_s)
+    statement = _lease_statement(request.kinds, request.resume)
+    row = conn.execute(statement, {"user_id": user_id, "now": at, "until": until}).first()
+    if row is None:
+        return None
+    task_id, clip_id, kind, priority, round_id = row
+    return LeasedTask(
+        int(task_id), int(clip_id), str(kind), float(priority), round_id, user_id, until
+    )
+
+
+def lease_in(
+    conn: Connection, user_id: int, request: LeaseRequest, now: datetime | None = None
+) -> LeasedTask | None:
+    """Lease the best task inside the caller's transaction (one statement; e.g. the submit's).
+
+    Folding the next lease into the transaction that completes the previous task saves the
+    second transaction's round trips. One attempt only: None means the queue had nothing
+    for the user, or (rarely) the chosen task changed state between choice and claim; call
+    :func:`lease_best` after the transaction to tell the two apart.
+
+    Raises:
+        QueueError: naive `now`.
+    """
+    return _claim(conn, request, user_id, resolve_now(now))
 
 
 def lease_best(
@@ -344,30 +238,22 @@ def lease_best(
             row (not expected; the claim re-checks the task's state).
         QueueError: bad kind, lease length or naive `now`.
     """
-    chosen = tuple(dict.fromkeys(_check_kind(k) for k in kinds))
-    if not chosen:
-        raise QueueError("kinds is empty; name at least one queue")
-    duration = timedelta(seconds=_check_lease_s(lease_s))
-    statement = _lease_statement(chosen, resume)
+    request = LeaseRequest(tuple(kinds), lease_s, resume)
     for _ in range(_MAX_ROUNDS):
         at = resolve_now(now)
-        until = at + duration
         # Core, not the ORM session: the lease runs after every submit.
         with project.engine.begin() as conn:
-            row = conn.execute(statement, {"user_id": user_id, "now": at, "until": until}).first()
-        if row is not None:
-            task_id, clip_id, kind, priority, round_id = row
-            return LeasedTask(
-                int(task_id), int(clip_id), str(kind), float(priority), round_id, user_id, until
-            )
+            task = _claim(conn, request, user_id, at)
+        if task is not None:
+            return task
         with project.session() as session:
             # The UPDATE matched nothing: either the queue is empty, or (rarely) the task it
             # chose changed state in between; only the second is worth another try.
-            probe = select(_best_of(chosen))
+            probe = select(_best_of(request.kinds))
             if session.execute(probe, {"user_id": user_id, "now": at}).scalar() is None:
                 return None
     raise QueueBusyError(
-        f"could not lease a task of {', '.join(chosen)} after {_MAX_ROUNDS} tries; retry"
+        f"could not lease a task of {', '.join(request.kinds)} after {_MAX_ROUNDS} tries; retry"
     )
 
 
@@ -406,7 +292,7 @@ def best_priority(
     A hint for choosing between queues (it is not a reservation: lease with
     :func:`lease_next`).
     """
-    _check_kind(kind)
+    check_kind(kind)
     best = _best_of((kind,))
     with project.session() as session:
         task_id = session.execute(
@@ -441,7 +327,7 @@ def current_leases(
     The app calls this on page load to resume the clip a user was working on instead of
     leasing another.
     """
-    kinds = tuple(_check_kind(k) for k in ([kind] if isinstance(kind, str) else kind))
+    kinds = tuple(check_kind(k) for k in ([kind] if isinstance(kind, str) else kind))
     at = resolve_now(now)
     with project.engine.connect() as conn:
         return _held(conn, kinds, user_id, at)
@@ -458,7 +344,7 @@ def _held(conn: Connection, kinds: Sequence[str], user_id: int, at: datetime) ->
             float(r.priority),
             r.round_id,
             user_id,
-            _aware(r.lease_expires_at or at),
+            aware(r.lease_expires_at or at),
         )
         for r in rows
     ]
@@ -492,7 +378,7 @@ def renew(
     Raises:
         LeaseLostError: the task is not leased to this user any more.
     """
-    until = resolve_now(now) + timedelta(seconds=_check_lease_s(lease_s))
+    until = resolve_now(now) + timedelta(seconds=check_lease_s(lease_s))
     with project.session() as session:
         result = session.execute(
             update(Task)
@@ -500,7 +386,7 @@ def renew(
             .values(lease_expires_at=until)
             .execution_options(synchronize_session=False)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             raise LeaseLostError(_lost(task_id, user_id))
         task = session.get(Task, task_id)
         if task is None:
@@ -521,66 +407,8 @@ def release(project: Project, task_id: int, user_id: int) -> None:
             .values(state=TaskState.PENDING, leased_by=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             raise LeaseLostError(_lost(task_id, user_id))
-
-
-def complete(
-    session: Session | Connection, task_id: int, clip_id: int, now: datetime | None = None
-) -> bool:
-    """Mark an open task done inside the caller's transaction (the submit's).
-
-    The work is accepted even if the lease expired or was retaken meanwhile: the revision
-    history's stale-edit check, not the lease, protects the other annotator's edit.
-
-    Returns:
-        True if the task was open and is now done; False if it was already done or cancelled.
-
-    Raises:
-        QueueError: no task has this id, or it belongs to another clip.
-    """
-    result = session.execute(
-        _complete_statement(),
-        {"b_task_id": task_id, "b_clip_id": clip_id, "b_at": resolve_now(now)},
-    )
-    if _rowcount(result) == 1:
-        return True
-    owner = session.execute(select(Task.clip_id).where(Task.id == task_id)).scalar()
-    if owner is None:
-        raise QueueError(f"task {task_id} does not exist")
-    if owner != clip_id:
-        raise QueueError(f"task {task_id} is for clip {owner}, not clip {clip_id}; reload the task")
-    return False
-
-
-@lru_cache(maxsize=1)
-def _complete_statement() -> Any:
-    # Built once: complete runs inside every submit.
-    return (
-        update(Task)
-        .where(
-            Task.id == bindparam("b_task_id"),
-            Task.clip_id == bindparam("b_clip_id"),
-            task_is_open(),
-        )
-        .values(state=TaskState.DONE, completed_at=bindparam("b_at"), lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def cancel(session: Session, clip_ids: Iterable[int], kind: str = "annotate") -> int:
-    """Cancel the open tasks of `kind` for these clips; returns how many were cancelled."""
-    ids = list(dict.fromkeys(int(c) for c in clip_ids))
-    count = 0
-    for start in range(0, len(ids), _CHUNK):
-        result = session.execute(
-            update(Task)
-            .where(Task.clip_id.in_(ids[start : start + _CHUNK]), Task.kind == kind, task_is_open())
-            .values(state=TaskState.CANCELLED, leased_by=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        count += _rowcount(result)
-    return count
 
 
 def reclaim_expired(project: Project, now: datetime | None = None) -> int:
@@ -597,7 +425,7 @@ def reclaim_expired(project: Project, now: datetime | None = None) -> int:
             .values(state=TaskState.PENDING, leased_by=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 def _lost(task_id: int, user_id: int) -> str:
