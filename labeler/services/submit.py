@@ -16,10 +16,20 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,8 +38,13 @@ from voxcart.datasets.store.queue import (
     LeasedTask,
     LeaseRequest,
     complete,
+    complete_statement,
     lease_best,
     lease_in,
+    lease_params,
+    lease_statement,
+    leased_task,
+    not_completed,
     resolve_now,
 )
 from voxcart.datasets.store.revisions import (
@@ -42,6 +57,7 @@ from voxcart.datasets.store.schema import (
     Revision,
     RevisionStatus,
     Suggestion,
+    Task,
 )
 from voxcart.labeler.errors import StaleEditError, SubmitError
 from voxcart.labeler.services import double_annotation
@@ -151,7 +167,9 @@ def lock_clip(
     bind = session.get_bind() if isinstance(session, Session) else session
     postgres = bind.dialect.name == "postgresql"
     statement = _STATEMENTS.lock_clip_pg if postgres else _STATEMENTS.lock_clip
-    row = session.execute(statement, {"clip_id": clip_id, "suggestion_id": suggestion_id}).first()
+    row = session.execute(
+        statement, {"lock_clip_id": clip_id, "suggestion_id": suggestion_id}
+    ).first()
     if row is None:
         raise SubmitError(f"clip {clip_id} does not exist")
     return float(row[0]), row[1]
@@ -180,7 +198,7 @@ class _Statements:
     def lock_clip(self) -> Any:
         return (
             update(Clip)
-            .where(Clip.id == bindparam("clip_id"))
+            .where(Clip.id == bindparam("lock_clip_id"))
             .values(id=Clip.id)
             .returning(Clip.duration_s, self.suggestion_clip)
             .execution_options(synchronize_session=False)
@@ -190,9 +208,15 @@ class _Statements:
     def lock_clip_pg(self) -> Any:
         return (
             select(Clip.duration_s, self.suggestion_clip)
-            .where(Clip.id == bindparam("clip_id"))
+            .where(Clip.id == bindparam("lock_clip_id"))
             .with_for_update(of=Clip)
         )
+
+    @cached_property
+    def lock_and_complete_pg(self) -> Any:
+        done = complete_statement().returning(Task.id).cte("done")
+        completed = select(func.count()).select_from(done).scalar_subquery()
+        return self.lock_clip_pg.add_columns(completed)
 
     @cached_property
     def newest(self) -> Any:
@@ -248,6 +272,123 @@ def _insert_values(revision: Revision, now: datetime) -> dict[str, object]:
             value = []
         values[f"v_{column.key}"] = value
     return values
+
+
+@dataclass(frozen=True)
+class _Write:
+    """What a submit writes, checked and built outside the transaction."""
+
+    user_id: int
+    task_id: int | None
+    clip_id: int
+    suggestion_id: int | None
+    revision: Revision
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _Written:
+    duration: float
+    revision_id: int
+    done: bool
+    next_task: LeasedTask | None = None
+    leased: bool = False
+    """True when the write already tried the lease (`next_task` None: nothing claimed)."""
+
+
+def _check_suggestion(write: _Write, owner: int | None) -> None:
+    if write.suggestion_id is not None and owner != write.clip_id:
+        raise SubmitError(
+            f"suggestion {write.suggestion_id} is not a suggestion for clip {write.clip_id}"
+        )
+
+
+def _inserted(conn: Connection, write: _Write, revision_id: int | None) -> int:
+    """`revision_id`, or the reason the conditional INSERT wrote nothing."""
+    if revision_id is None:
+        _refuse_if_stale(conn, write.clip_id, write.revision.previous_id)  # raises: base stale
+        raise SubmitError(f"clip {write.clip_id} changed during the submit; submit again")
+    return int(revision_id)
+
+
+def _unknown_user(write: _Write, exc: IntegrityError) -> SubmitError:
+    # The user's foreign key is checked by the INSERT itself (one round trip fewer).
+    return SubmitError(f"user id {write.user_id} does not exist; log in again")
+
+
+def _write_portable(conn: Connection, write: _Write) -> _Written:
+    """Lock, insert if the base is current, complete: three statements (SQLite)."""
+    duration, owner = lock_clip(conn, write.clip_id, write.suggestion_id)
+    _check_suggestion(write, owner)
+    try:
+        revision_id = conn.execute(
+            _STATEMENTS.insert_if_current, _insert_values(write.revision, write.at)
+        ).scalar()
+    except IntegrityError as exc:
+        raise _unknown_user(write, exc) from exc
+    inserted = _inserted(conn, write, revision_id)
+    done = (
+        complete(conn, write.task_id, write.clip_id, write.at)
+        if write.task_id is not None
+        else False
+    )
+    return _Written(duration, inserted, done)
+
+
+def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | None) -> _Written:
+    """Two statements on PostgreSQL: lock the clip and complete the task; then insert if the
+    base is current and (with `then_lease`) lease the next task.
+
+    The INSERT must come in a statement after the lock: PostgreSQL reads with the snapshot its
+    statement started with, so only a later statement sees a revision that a concurrent submit
+    of this clip committed while this one waited for the lock. Everything else rides along in
+    common table expressions; a stale base rolls all of it back.
+    """
+    row = conn.execute(
+        _STATEMENTS.lock_and_complete_pg,
+        {
+            "lock_clip_id": write.clip_id,
+            "suggestion_id": write.suggestion_id,
+            "b_task_id": write.task_id,
+            "b_clip_id": write.clip_id,
+            "b_at": write.at,
+        },
+    ).first()
+    if row is None:
+        raise SubmitError(f"clip {write.clip_id} does not exist")
+    duration, owner, completed = row
+    _check_suggestion(write, owner)
+    done = bool(completed)
+    if write.task_id is not None and not done:
+        done = not_completed(conn, write.task_id, write.clip_id)
+    values = _insert_values(write.revision, write.at)
+    try:
+        if then_lease is None:
+            revision_id = conn.execute(_STATEMENTS.insert_if_current, values).scalar()
+            return _Written(float(duration), _inserted(conn, write, revision_id), done)
+        params = lease_params(then_lease, write.user_id, write.at)
+        statement = _insert_and_lease(then_lease.kinds, then_lease.resume)
+        found = conn.execute(statement, {**values, **params}).one()
+    except IntegrityError as exc:
+        raise _unknown_user(write, exc) from exc
+    inserted = _inserted(conn, write, found[0])
+    next_task = leased_task(found[1:], params) if found[1] is not None else None
+    return _Written(float(duration), inserted, done, next_task, leased=True)
+
+
+@lru_cache(maxsize=8)
+def _insert_and_lease(kinds: tuple[str, ...], resume: bool) -> Any:
+    inserted = _STATEMENTS.insert_if_current.cte("inserted")
+    leased = lease_statement(LeaseRequest(kinds, resume=resume)).cte("leased")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(
+        select(inserted.c.id).scalar_subquery(),
+        leased.c.id,
+        leased.c.clip_id,
+        leased.c.kind,
+        leased.c.priority,
+        leased.c.round_id,
+    ).select_from(one.outerjoin(leased, true()))
 
 
 def submit(
@@ -319,38 +460,35 @@ def submit(
         suggestion_id=suggestion_id,
     )
     at = resolve_now(now)
+    revision.previous_id = base_revision_id
+    write = _Write(user_id, task_id, clip_id, suggestion_id, revision, at)
+    double = project.config.labeling.double_annotation > 0
     # Core statements on one connection, not the ORM session: a submit runs for every clip of
     # every annotator, and the session's bookkeeping cost more than the statements.
     with project.engine.begin() as conn:
-        duration, owner = lock_clip(conn, clip_id, suggestion_id)
-        if suggestion_id is not None and owner != clip_id:
-            raise SubmitError(f"suggestion {suggestion_id} is not a suggestion for clip {clip_id}")
-        revision.previous_id = base_revision_id
-        try:
-            # The user's foreign key is checked by the INSERT itself (one round trip fewer).
-            revision_id = conn.execute(
-                _STATEMENTS.insert_if_current, _insert_values(revision, at)
-            ).scalar()
-        except IntegrityError as exc:
-            raise SubmitError(f"user id {user_id} does not exist; log in again") from exc
-        if revision_id is None:
-            _refuse_if_stale(conn, clip_id, base_revision_id)  # raises: the base is not newest
-            raise SubmitError(f"clip {clip_id} changed during the submit; submit again")
-        done = complete(conn, task_id, clip_id, at) if task_id is not None else False
-        if project.config.labeling.double_annotation > 0:
+        if conn.dialect.name == "postgresql":
+            # With double annotation the lease waits for after_submit (below), so that it sees
+            # this revision and never offers the user a second pass of their own clip.
+            written = _write_postgres(conn, write, None if double else then_lease)
+        else:
+            written = _write_portable(conn, write)
+        next_task = written.next_task
+        if double:
             with Session(bind=conn) as session:
                 double_annotation.after_submit(
                     session, project.config.labeling, clip_id, parsed, task_id
                 )
                 session.flush()
-        # The next clip is leased in the same transaction: one BEGIN/COMMIT per annotator cycle.
-        next_task = lease_in(conn, user_id, then_lease, at) if then_lease is not None else None
+        if then_lease is not None and next_task is None and (double or not written.leased):
+            # The next clip is leased in the same transaction: one BEGIN/COMMIT per cycle.
+            next_task = lease_in(conn, user_id, then_lease, at)
     if then_lease is not None and next_task is None:
         # Nothing claimed in the transaction: the queue is empty, or the chosen task changed
         # state in between (rare); lease_best tells the two apart and retries the second.
         next_task = lease_best(
             project, user_id, then_lease.kinds, then_lease.lease_s, now, resume=then_lease.resume
         )
+    duration, revision_id, done = written.duration, written.revision_id, written.done
     warnings = (
         () if parsed is RevisionStatus.SKIPPED else check_transcript(body, duration, config=checks)
     )

@@ -91,7 +91,7 @@ def _best_of(kinds: Sequence[str]) -> Any:
     for kind in kinds:
         allowed = _leasable_by(kind, user)
         # Second passes win ties, so that a chosen clip reaches review promptly.
-        rank = literal_column("1" if kind == SECOND_PASS_KIND else "0")
+        rank: Any = literal_column("1" if kind == SECOND_PASS_KIND else "0")
         for state in (
             _state_is(TaskState.PENDING),
             and_(_state_is(TaskState.LEASED), Task.lease_expires_at < now),
@@ -127,6 +127,32 @@ def _held_by_user(kinds: Sequence[str]) -> Any:
         .order_by(Task.priority.desc(), Task.id)
         .limit(_ONE)
         .scalar_subquery()
+    )
+
+
+def lease_statement(request: LeaseRequest) -> Any:
+    """The lease as one ``UPDATE ... RETURNING`` (id, clip_id, kind, priority, round_id), with
+    bound ``:user_id``, ``:now`` and ``:until``: for a caller that embeds it in its own
+    statement (see :func:`lease_params` and :func:`leased_task`)."""
+    return _lease_statement(request.kinds, request.resume)
+
+
+def lease_params(request: LeaseRequest, user_id: int, at: datetime) -> dict[str, Any]:
+    """The values :func:`lease_statement` binds, for a lease taken at `at`."""
+    return {"user_id": user_id, "now": at, "until": at + timedelta(seconds=request.lease_s)}
+
+
+def leased_task(row: Sequence[Any], params: dict[str, Any]) -> LeasedTask:
+    """The :class:`LeasedTask` of a row that :func:`lease_statement` returned."""
+    task_id, clip_id, kind, priority, round_id = row
+    return LeasedTask(
+        int(task_id),
+        int(clip_id),
+        str(kind),
+        float(priority),
+        round_id,
+        int(params["user_id"]),
+        params["until"],
     )
 
 
@@ -185,15 +211,9 @@ class LeaseRequest:
 def _claim(
     conn: Connection, request: LeaseRequest, user_id: int, at: datetime
 ) -> LeasedTask | None:
-    until = at + timedelta(seconds=request.lease_s)
-    statement = _lease_statement(request.kinds, request.resume)
-    row = conn.execute(statement, {"user_id": user_id, "now": at, "until": until}).first()
-    if row is None:
-        return None
-    task_id, clip_id, kind, priority, round_id = row
-    return LeasedTask(
-        int(task_id), int(clip_id), str(kind), float(priority), round_id, user_id, until
-    )
+    params = lease_params(request, user_id, at)
+    row = conn.execute(lease_statement(request), params).first()
+    return None if row is None else leased_task(row, params)
 
 
 def lease_in(

@@ -224,11 +224,21 @@ def complete(
         QueueError: no task has this id, or it belongs to another clip.
     """
     result = session.execute(
-        _complete_statement(),
+        complete_statement(),
         {"b_task_id": task_id, "b_clip_id": clip_id, "b_at": resolve_now(now)},
     )
     if rowcount(result) == 1:
         return True
+    return not_completed(session, task_id, clip_id)
+
+
+def not_completed(session: Session | Connection, task_id: int, clip_id: int) -> bool:
+    """Why :func:`complete_statement` completed nothing: False if the task was already done
+    or cancelled.
+
+    Raises:
+        QueueError: no task has this id, or it belongs to another clip.
+    """
     owner = session.execute(select(Task.clip_id).where(Task.id == task_id)).scalar()
     if owner is None:
         raise QueueError(f"task {task_id} does not exist")
@@ -238,8 +248,9 @@ def complete(
 
 
 @lru_cache(maxsize=1)
-def _complete_statement() -> Any:
-    # Built once: complete runs inside every submit.
+def complete_statement() -> Any:
+    """The UPDATE that completes open task ``:b_task_id`` of clip ``:b_clip_id`` at ``:b_at``
+    (built once: it runs inside every submit)."""
     return (
         update(Task)
         .where(
