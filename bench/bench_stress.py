@@ -147,6 +147,39 @@ def count_one_cycle(project: Project, user_id: int, merged: bool) -> StatementTa
         return counter.tally() - before
 
 
+def _server_cpu_s(project: Project) -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (Linux /proc), else 0."""
+    if project.engine.dialect.name != "postgresql":
+        return 0.0
+    with project.engine.connect() as conn:
+        pids = list(conn.scalars(text("SELECT pid FROM pg_stat_activity")))
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_cycle(project: Project, user_id: int, merged: bool, n: int) -> tuple[float, float]:
+    """Milliseconds of CPU per cycle of one annotator alone: this process, the database server.
+
+    Less sensitive to a busy machine than latency (it counts work, not waiting), so it is the
+    figure to compare between machines or runs; the server's share is 0 on SQLite.
+    """
+    task = lease_for(project, user_id)
+    client, server = time.process_time(), _server_cpu_s(project)
+    for _ in range(n):
+        assert task is not None, "the queue ran dry while timing; queue more --tasks"
+        task = cycle(project, user_id, task, merged)
+    return (
+        (time.process_time() - client) / n * 1000,
+        (_server_cpu_s(project) - server) / n * 1000,
+    )
+
+
 def _annotator(
     project: Project,
     user_id: int,
@@ -236,6 +269,8 @@ class Outcome:
     errors: dict[str, int]
     one_cycle: StatementTally
     """One annotator's cycle counted alone."""
+    cpu_ms: tuple[float, float]
+    """CPU per cycle of one annotator alone: client process, database server."""
     run_total: StatementTally
     """Everything the annotators ran (first leases included)."""
 
@@ -254,7 +289,8 @@ class Outcome:
             f"double {self.double_leases}  lost {self.lost_submits}  errors {errors}{detail}\n"
             f"{'':<20}one cycle: {self.one_cycle.statements} statements in "
             f"{self.one_cycle.transactions} transaction(s) = {self.one_cycle.round_trips} "
-            f"PostgreSQL round trips; run average {per:.2f} statements/cycle"
+            f"PostgreSQL round trips; run average {per:.2f} statements/cycle; alone "
+            f"{self.cpu_ms[0]:.2f} ms client + {self.cpu_ms[1]:.2f} ms server CPU/cycle"
         )
 
 
@@ -277,12 +313,14 @@ def measure(
     think_ms: float,
     tasks: int,
     merged: bool,
+    cpu_cycles: int = 300,
 ) -> Outcome:
     """Build a fresh project on `store`, count one cycle, run the annotators, check the store."""
     root = workdir / f"{store}-{annotators}-{processes}-{uuid.uuid4().hex[:6]}"
     project = init_project(root, db_url=db_url)
     users = populate(project, tasks, annotators)
     one = count_one_cycle(project, users[0], merged)
+    cpu = cpu_per_cycle(project, users[0], merged, cpu_cycles)
     url = project.db_url
     project.close()
     stored_before = _stored_revisions(root, url)
@@ -320,6 +358,7 @@ def measure(
         lost_submits=max(0, total.submitted - stored),
         errors=dict(total.errors),
         one_cycle=one,
+        cpu_ms=cpu,
         run_total=StatementTally(total.statements, total.transactions),
     )
 
@@ -340,6 +379,7 @@ def _ratios(outcomes: list[Outcome]) -> list[str]:
                     f"{new.store:<10} {new.annotators:>4} ann x {new.processes} proc  merged vs "
                     f"separate: p95 x{new.p95_ms / base.p95_ms:.2f}, p50 "
                     f"x{new.p50_ms / base.p50_ms:.2f}, cycles/s x{new.rate / base.rate:.2f}, "
+                    f"CPU/cycle x{sum(new.cpu_ms) / sum(base.cpu_ms):.2f}, "
                     f"round trips {new.one_cycle.round_trips} vs {base.one_cycle.round_trips}"
                 )
     return lines

@@ -234,7 +234,7 @@ class _Statements:
         newest = select(func.max(Revision.id)).where(Revision.clip_id == bindparam("v_clip_id"))
         base = bindparam("v_previous_id", type_=Integer)
         values = select(*(bindparam(f"v_{c.key}", type_=c.type) for c in _INSERTED)).where(
-            func.coalesce(newest.scalar_subquery(), 0) == func.coalesce(base, 0)
+            newest.scalar_subquery().is_not_distinct_from(base)
         )
         return insert(Revision).from_select(list(_INSERTED), values).returning(Revision.id)
 
