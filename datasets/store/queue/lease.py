@@ -31,7 +31,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -65,7 +64,9 @@ def _state_is(state: TaskState) -> ColumnElement[bool]:
 
 
 def _kind_is(kind: str) -> ColumnElement[bool]:
-    return Task.kind == literal(kind, literal_execute=True)
+    # A kind is checked printable text (check_kind); doubling quotes makes it an SQL string.
+    quoted = kind.replace("'", "''")
+    return Task.kind == literal_column(f"'{quoted}'")
 
 
 def _leasable_by(kind: str, user_id: Any) -> ColumnElement[bool]:
