@@ -1,19 +1,19 @@
 """Leasing queue tasks: lease the best one atomically, resume, renew, release, reclaim.
 
-A task is leased by a conditional UPDATE (``WHERE id = :id AND (pending OR lease expired)``)
-whose row count says whether this caller won; a loser tries the next candidate. That is
-portable (SQLite serializes writers; PostgreSQL re-checks the WHERE on the newest row version
-under READ COMMITTED), so two annotators never hold the same task. An abandoned lease simply
-expires: the task becomes leasable again without any sweeper.
-
-Candidates are read through the ``(kind, state, priority)`` index, highest priority first, a
-few at a time, so that leasing costs the same on a queue of ten or a million tasks. A lone
-annotator gets tasks in strict priority order; under contention a loser takes one of the next
-few best. Among tasks of equal priority the order is unspecified.
+One ``UPDATE ... RETURNING`` picks and claims a task: its target is a scalar subquery that walks
+the ``(kind, state, priority)`` index from the top, ``LIMIT 1`` per queue and state (pending, or
+leased with an expired lease), so leasing costs the same on a queue of ten or a million tasks.
+On PostgreSQL each walk locks its row ``FOR UPDATE SKIP LOCKED``: concurrent annotators pass
+over a row another is claiming instead of waiting for it or taking it twice; SQLite runs one
+writer at a time. The claim re-checks the task's state, so two annotators never hold the same
+task. An abandoned lease simply expires: the task becomes leasable again without any sweeper.
+The kinds, states and limits are written into the SQL (only the user and times are bound), so
+PostgreSQL keeps one plan for the prepared statement instead of re-planning it on every call.
 
 Tasks of kind :data:`SECOND_PASS_KIND` (double annotation) are never leased to a user who
-already wrote a revision of the clip: both the candidate read and the claiming UPDATE carry a
-``NOT EXISTS`` over that user's revisions of the task's clip, so the rule holds atomically.
+already wrote a revision of the clip: the candidate walk carries a ``NOT EXISTS`` over that
+user's revisions of the task's clip. :func:`lease_in` leases inside a caller's transaction (a
+submit's), and :func:`lease_statement` gives the statement to embed in a caller's own SQL.
 """
 
 from __future__ import annotations
