@@ -80,27 +80,20 @@ def write_audio(
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a throwaway local PostgreSQL server; skips where none can be started."""
-    from tests import postgres
+    from voxcart.datasets.store import local_postgres
 
-    reason = postgres.available()
+    reason = local_postgres.unavailable()
     if reason:
         pytest.skip(reason)
-    with postgres.temporary_server() as url:
+    with local_postgres.temporary_server() as url:
         yield url
 
 
 @pytest.fixture
 def pg_project(tmp_path: Path, postgres_url: str) -> Iterator[Project]:
     """A new project whose database is a fresh PostgreSQL database."""
-    import uuid
+    from voxcart.datasets.store.local_postgres import create_database
 
-    from sqlalchemy import create_engine, text
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    proj = init_project(tmp_path / "pgproj", db_url=postgres_url.replace("/postgres?", f"/{name}?"))
+    proj = init_project(tmp_path / "pgproj", db_url=create_database(postgres_url))
     yield proj
     proj.close()

@@ -8,12 +8,14 @@
 - ``migrate``: Schema migrations with Alembic, run programmatically whenever a project is opened.
 - ``project``: Opening a project: its directory, its database engine, sessions, and schema
   migrations.
-- ``queue``: The work queue: enqueue clips, lease the next one atomically, renew, release, complete.
-- ``queue_status``: How many tasks each queue holds, by state.
+- ``local_postgres``: A throwaway PostgreSQL cluster on this machine, for tests and benchmarks.
+- ``queue``: The work queue: enqueue clips, lease the best task atomically, renew, release,
+  complete (``queue/``: tasks, lease, status).
 - ``references``: Gold references: what a clip really says, kept for evaluation only
   (``clip_references``).
 - ``revisions``: Append-only transcript revisions: writing a new one and reading a clip's current
   transcript.
+- ``round_trips``: Counting the SQL statements and transactions an engine runs.
 - ``schema``: The project store's tables: recordings, clips, transcripts, users, queues, rounds,
   models.
 - ``stats``: Project statistics: hours and clips by status, split and speaker; vocabulary; catalog

@@ -11,7 +11,7 @@ from voxcart.datasets.cli.options import DbOption, JsonOption, ProjectOption
 from voxcart.datasets.cli.output import echo_json, echo_table
 from voxcart.datasets.store.clip_filter import parse_where
 from voxcart.datasets.store.project import open_project
-from voxcart.datasets.store.queue_status import queue_counts
+from voxcart.datasets.store.queue import queue_counts
 from voxcart.labeler.services.queue_fill import Order, fill_queue
 
 

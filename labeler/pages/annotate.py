@@ -43,7 +43,7 @@ from voxcart.labeler.services.editor_events import (
     parse_event,
 )
 from voxcart.labeler.services.oov import OovFlag
-from voxcart.labeler.services.submit import undo_last
+from voxcart.labeler.services.undo import undo_last
 
 EDITOR_KEY = "voxcart_annotate_editor"
 STATE_KEY = "voxcart_annotate_state"

@@ -25,6 +25,7 @@ from voxcart.datasets.store.queue import (
     DEFAULT_LEASE_S,
     SECOND_PASS_KIND,
     LeasedTask,
+    LeaseRequest,
     current_leases,
     lease_best,
     release,
@@ -279,6 +280,13 @@ def load_item(
     )
 
 
+def next_lease(config: AnnotateConfig = DEFAULT_CONFIG) -> LeaseRequest:
+    """What an annotator leases next: a held annotation task first, else the best of the
+    annotation and second-pass queues (pass it to ``submit(..., then_lease=...)`` to lease in
+    the submit's own transaction)."""
+    return LeaseRequest((KIND, SECOND_PASS_KIND), config.lease_s, resume=True)
+
+
 def lease_for(
     project: Project,
     user_id: int,
@@ -301,11 +309,12 @@ def lease_for(
         holding: task ids the caller already shows (the editor's prefetched line): they are
             not resumed again, so repeated calls lease the next clips.
     """
-    kinds = (KIND, SECOND_PASS_KIND)
+    request = next_lease(config)
+    kinds = request.kinds
     if not holding:
         # One transaction: resume a held task, else one statement picks and claims the best
         # task of both queues (see queue.lease_best).
-        return lease_best(project, user_id, kinds, config.lease_s, now=now, resume=True)
+        return lease_best(project, user_id, kinds, request.lease_s, now=now, resume=True)
     held = [
         task
         for kind in kinds
@@ -411,5 +420,6 @@ __all__ = [
     "load_media",
     "newest_suggestion",
     "next_item",
+    "next_lease",
     "retype_mode",
 ]

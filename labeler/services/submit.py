@@ -2,8 +2,9 @@
 
 A submit names the revision the editor started from (`base_revision_id`); if the clip has a
 newer one, the submit is refused with :class:`StaleEditError` instead of overwriting someone
-else's work. Undo appends a revision that restores the previous text: history is never
-deleted or changed.
+else's work. With ``then_lease`` the
+submit also leases the annotator's next task in its transaction (see :func:`submit`); undo
+lives in :mod:`voxcart.labeler.services.undo`.
 """
 
 from __future__ import annotations
@@ -14,19 +15,40 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cached_property
+from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.store.project import Project
-from voxcart.datasets.store.queue import DEFAULT_LEASE_S, LeasedTask, complete, enqueue, resolve_now
+from voxcart.datasets.store.queue import (
+    LeasedTask,
+    LeaseRequest,
+    complete,
+    complete_statement,
+    lease_best,
+    lease_in,
+    lease_params,
+    lease_statement,
+    leased_task,
+    not_completed,
+    resolve_now,
+)
 from voxcart.datasets.store.revisions import (
     TranscriptView,
-    add_revision,
     build_revision,
     current_transcripts,
 )
@@ -36,9 +58,8 @@ from voxcart.datasets.store.schema import (
     RevisionStatus,
     Suggestion,
     Task,
-    TaskState,
 )
-from voxcart.labeler.errors import NothingToUndoError, StaleEditError, SubmitError
+from voxcart.labeler.errors import StaleEditError, SubmitError
 from voxcart.labeler.services import double_annotation
 from voxcart.labeler.services.checks import (
     DEFAULT_CHECKS,
@@ -51,8 +72,6 @@ TEXT_MAX = 2000
 """Longest transcript accepted (voice queries are a sentence; this catches pasted documents)."""
 FLAG_MAX = 64
 SUBMIT_SOURCE = "human"
-UNDO_SOURCE = "undo"
-UNDO_FLAG_PREFIX = "undo-of:"
 
 
 class SkipReason(enum.StrEnum):
@@ -78,21 +97,8 @@ class SubmitResult:
     """False when there was no task, or it was already done or cancelled."""
     warnings: tuple[TranscriptWarning, ...]
     """The submit-time checks' findings (already saved; shown so the annotator can fix them)."""
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    """What an undo wrote."""
-
-    revision_id: int
-    clip_id: int
-    undone_revision_id: int
-    restored_revision_id: int | None
-    """The revision whose text is back; None when the clip had no transcript before."""
-    task: LeasedTask | None
-    """The clip's new annotation task, leased to the user so they can redo it at once."""
-    undone_text: str = ""
-    """The text of the undone revision: what the annotator had typed, for the editor."""
+    next_task: LeasedTask | None = None
+    """With ``then_lease``: the task leased next in the same transaction (None: queue empty)."""
 
 
 _WS_CONTROLS_RE = re.compile(r"[\t\n\r\v\f]+")
@@ -145,37 +151,72 @@ def _parse_status(status: RevisionStatus | str) -> RevisionStatus:
         raise SubmitError(f"status {status!r} is unknown; use one of: {allowed}") from exc
 
 
-def _lock_clip(session: Session | Connection, clip_id: int) -> float:
-    """Lock the clip's row and return its duration.
+def lock_clip(
+    session: Session | Connection, clip_id: int, suggestion_id: int | None = None
+) -> tuple[float, int | None]:
+    """Lock the clip's row; return its duration and the clip of `suggestion_id` (None if none).
 
-    A no-op UPDATE takes the write lock on SQLite and the row lock on PostgreSQL, so that the
-    stale check and the insert after it cannot interleave with another submit of this clip.
+    The lock makes the stale check and the insert after it one step for every other submit
+    or undo of this clip: SQLite takes its write lock at a no-op UPDATE; PostgreSQL takes the
+    row lock with ``SELECT ... FOR UPDATE``, which writes no new row version. The suggestion's
+    clip comes back in the same statement (one round trip fewer).
 
     Raises:
         SubmitError: no clip has this id.
     """
-    duration = session.execute(_STATEMENTS.lock_clip, {"clip_id": clip_id}).scalar()
-    if duration is None:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    postgres = bind.dialect.name == "postgresql"
+    statement = _STATEMENTS.lock_clip_pg if postgres else _STATEMENTS.lock_clip
+    row = session.execute(
+        statement, {"lock_clip_id": clip_id, "suggestion_id": suggestion_id}
+    ).first()
+    if row is None:
         raise SubmitError(f"clip {clip_id} does not exist")
-    return float(duration)
+    return float(row[0]), row[1]
 
 
-def _newest(session: Session | Connection, clip_id: int) -> int | None:
+def newest_revision_id(session: Session | Connection, clip_id: int) -> int | None:
+    """The id of the clip's newest revision, or None when it has none."""
     return session.execute(_STATEMENTS.newest, {"clip_id": clip_id}).scalar()
+
+
+_INSERTED = tuple(c for c in Revision.__table__.columns if c.key != "id")
 
 
 class _Statements:
     """The statements every submit runs, built once (building them cost more than running)."""
 
     @cached_property
+    def suggestion_clip(self) -> Any:
+        return (
+            select(Suggestion.clip_id)
+            .where(Suggestion.id == bindparam("suggestion_id", type_=Integer))
+            .scalar_subquery()
+        )
+
+    @cached_property
     def lock_clip(self) -> Any:
         return (
             update(Clip)
-            .where(Clip.id == bindparam("clip_id"))
+            .where(Clip.id == bindparam("lock_clip_id"))
             .values(id=Clip.id)
-            .returning(Clip.duration_s)
+            .returning(Clip.duration_s, self.suggestion_clip)
             .execution_options(synchronize_session=False)
         )
+
+    @cached_property
+    def lock_clip_pg(self) -> Any:
+        return (
+            select(Clip.duration_s, self.suggestion_clip)
+            .where(Clip.id == bindparam("lock_clip_id"))
+            .with_for_update(of=Clip)
+        )
+
+    @cached_property
+    def lock_and_complete_pg(self) -> Any:
+        done = complete_statement().returning(Task.id).cte("done")
+        completed = select(func.count()).select_from(done).scalar_subquery()
+        return self.lock_clip_pg.add_columns(completed)
 
     @cached_property
     def newest(self) -> Any:
@@ -187,12 +228,15 @@ class _Statements:
         )
 
     @cached_property
-    def suggestion_clip(self) -> Any:
-        return select(Suggestion.clip_id).where(Suggestion.id == bindparam("suggestion_id"))
-
-    @cached_property
-    def insert_revision(self) -> Any:
-        return insert(Revision).returning(Revision.id)
+    def insert_if_current(self) -> Any:
+        # INSERT ... SELECT ... WHERE the clip's newest revision is still the editor's base:
+        # the stale check and the insert in one statement (the clip's lock is already held).
+        newest = select(func.max(Revision.id)).where(Revision.clip_id == bindparam("v_clip_id"))
+        base = bindparam("v_previous_id", type_=Integer)
+        values = select(*(bindparam(f"v_{c.key}", type_=c.type) for c in _INSERTED)).where(
+            newest.scalar_subquery().is_not_distinct_from(base)
+        )
+        return insert(Revision).from_select(list(_INSERTED), values).returning(Revision.id)
 
 
 _STATEMENTS = _Statements()
@@ -201,7 +245,7 @@ _STATEMENTS = _Statements()
 def _refuse_if_stale(
     session: Session | Connection, clip_id: int, base_revision_id: int | None
 ) -> int | None:
-    newest = _newest(session, clip_id)
+    newest = newest_revision_id(session, clip_id)
     if newest != base_revision_id:
         if newest is None:
             raise SubmitError(
@@ -215,14 +259,136 @@ def _refuse_if_stale(
     return newest
 
 
-def _revision_values(revision: Revision) -> dict[str, object]:
-    """The column values of an unsaved revision, for a Core INSERT (defaults fill the rest)."""
-    values = {}
-    for column in Revision.__table__.columns:
+def _insert_values(revision: Revision, now: datetime) -> dict[str, object]:
+    """Every column of an unsaved revision (defaults filled in), as `insert_if_current` binds."""
+    values: dict[str, object] = {}
+    for column in _INSERTED:
         value = getattr(revision, column.key, None)
-        if value is not None:
-            values[column.key] = value
+        if value is None and column.key == "created_at":
+            value = now
+        elif value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif value is None and column.key == "flags":
+            value = []
+        values[f"v_{column.key}"] = value
     return values
+
+
+@dataclass(frozen=True)
+class _Write:
+    """What a submit writes, checked and built outside the transaction."""
+
+    user_id: int
+    task_id: int | None
+    clip_id: int
+    suggestion_id: int | None
+    revision: Revision
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _Written:
+    duration: float
+    revision_id: int
+    done: bool
+    next_task: LeasedTask | None = None
+    leased: bool = False
+    """True when the write already tried the lease (`next_task` None: nothing claimed)."""
+
+
+def _check_suggestion(write: _Write, owner: int | None) -> None:
+    if write.suggestion_id is not None and owner != write.clip_id:
+        raise SubmitError(
+            f"suggestion {write.suggestion_id} is not a suggestion for clip {write.clip_id}"
+        )
+
+
+def _inserted(conn: Connection, write: _Write, revision_id: int | None) -> int:
+    """`revision_id`, or the reason the conditional INSERT wrote nothing."""
+    if revision_id is None:
+        _refuse_if_stale(conn, write.clip_id, write.revision.previous_id)  # raises: base stale
+        raise SubmitError(f"clip {write.clip_id} changed during the submit; submit again")
+    return int(revision_id)
+
+
+def _unknown_user(write: _Write, exc: IntegrityError) -> SubmitError:
+    # The user's foreign key is checked by the INSERT itself (one round trip fewer).
+    return SubmitError(f"user id {write.user_id} does not exist; log in again")
+
+
+def _write_portable(conn: Connection, write: _Write) -> _Written:
+    """Lock, insert if the base is current, complete: three statements (SQLite)."""
+    duration, owner = lock_clip(conn, write.clip_id, write.suggestion_id)
+    _check_suggestion(write, owner)
+    try:
+        revision_id = conn.execute(
+            _STATEMENTS.insert_if_current, _insert_values(write.revision, write.at)
+        ).scalar()
+    except IntegrityError as exc:
+        raise _unknown_user(write, exc) from exc
+    inserted = _inserted(conn, write, revision_id)
+    done = (
+        complete(conn, write.task_id, write.clip_id, write.at)
+        if write.task_id is not None
+        else False
+    )
+    return _Written(duration, inserted, done)
+
+
+def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | None) -> _Written:
+    """Two statements on PostgreSQL: lock the clip and complete the task; then insert if the
+    base is current and (with `then_lease`) lease the next task.
+
+    The INSERT must come in a statement after the lock: PostgreSQL reads with the snapshot its
+    statement started with, so only a later statement sees a revision that a concurrent submit
+    of this clip committed while this one waited for the lock. Everything else rides along in
+    common table expressions; a stale base rolls all of it back.
+    """
+    row = conn.execute(
+        _STATEMENTS.lock_and_complete_pg,
+        {
+            "lock_clip_id": write.clip_id,
+            "suggestion_id": write.suggestion_id,
+            "b_task_id": write.task_id,
+            "b_clip_id": write.clip_id,
+            "b_at": write.at,
+        },
+    ).first()
+    if row is None:
+        raise SubmitError(f"clip {write.clip_id} does not exist")
+    duration, owner, completed = row
+    _check_suggestion(write, owner)
+    done = bool(completed)
+    if write.task_id is not None and not done:
+        done = not_completed(conn, write.task_id, write.clip_id)
+    values = _insert_values(write.revision, write.at)
+    try:
+        if then_lease is None:
+            revision_id = conn.execute(_STATEMENTS.insert_if_current, values).scalar()
+            return _Written(float(duration), _inserted(conn, write, revision_id), done)
+        params = lease_params(then_lease, write.user_id, write.at)
+        statement = _insert_and_lease(then_lease.kinds, then_lease.resume)
+        found = conn.execute(statement, {**values, **params}).one()
+    except IntegrityError as exc:
+        raise _unknown_user(write, exc) from exc
+    inserted = _inserted(conn, write, found[0])
+    next_task = leased_task(found[1:], params) if found[1] is not None else None
+    return _Written(float(duration), inserted, done, next_task, leased=True)
+
+
+@lru_cache(maxsize=8)
+def _insert_and_lease(kinds: tuple[str, ...], resume: bool) -> Any:
+    inserted = _STATEMENTS.insert_if_current.cte("inserted")
+    leased = lease_statement(LeaseRequest(kinds, resume=resume)).cte("leased")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(
+        select(inserted.c.id).scalar_subquery(),
+        leased.c.id,
+        leased.c.clip_id,
+        leased.c.kind,
+        leased.c.priority,
+        leased.c.round_id,
+    ).select_from(one.outerjoin(leased, true()))
 
 
 def submit(
@@ -239,6 +405,7 @@ def submit(
     *,
     now: datetime | None = None,
     checks: CheckConfig = DEFAULT_CHECKS,
+    then_lease: LeaseRequest | None = None,
 ) -> SubmitResult:
     """Save an annotation as a new revision and complete its task, in one transaction.
 
@@ -259,9 +426,13 @@ def submit(
             clip had none).
         now: completion time (tests); defaults to the clock.
         checks: thresholds of the submit-time warnings.
+        then_lease: lease the user's next task in the same transaction (the annotator's
+            submit->next in one database round of BEGIN ... COMMIT); it comes back as
+            ``next_task``. Undone with the submit if the submit fails.
 
     Returns:
-        The new revision's id, whether the task was completed, and the checks' warnings.
+        The new revision's id, whether the task was completed, the checks' warnings and,
+        with `then_lease`, the next task.
 
     Raises:
         StaleEditError: the clip has a newer revision than `base_revision_id`.
@@ -288,38 +459,42 @@ def submit(
         time_spent_s=time_spent_s,
         suggestion_id=suggestion_id,
     )
+    at = resolve_now(now)
+    revision.previous_id = base_revision_id
+    write = _Write(user_id, task_id, clip_id, suggestion_id, revision, at)
+    double = project.config.labeling.double_annotation > 0
     # Core statements on one connection, not the ORM session: a submit runs for every clip of
     # every annotator, and the session's bookkeeping cost more than the statements.
     with project.engine.begin() as conn:
-        if suggestion_id is not None:
-            owner = conn.execute(
-                _STATEMENTS.suggestion_clip, {"suggestion_id": suggestion_id}
-            ).scalar()
-            if owner != clip_id:
-                raise SubmitError(
-                    f"suggestion {suggestion_id} is not a suggestion for clip {clip_id}"
-                )
-        duration = _lock_clip(conn, clip_id)
-        previous = _refuse_if_stale(conn, clip_id, base_revision_id)
-        revision.previous_id = previous
-        try:
-            # The user's foreign key is checked by the INSERT itself (one round trip fewer).
-            revision_id = conn.execute(
-                _STATEMENTS.insert_revision, _revision_values(revision)
-            ).scalar_one()
-        except IntegrityError as exc:
-            raise SubmitError(f"user id {user_id} does not exist; log in again") from exc
-        done = complete(conn, task_id, clip_id, now) if task_id is not None else False
-        if project.config.labeling.double_annotation > 0:
+        if conn.dialect.name == "postgresql":
+            # With double annotation the lease waits for after_submit (below), so that it sees
+            # this revision and never offers the user a second pass of their own clip.
+            written = _write_postgres(conn, write, None if double else then_lease)
+        else:
+            written = _write_portable(conn, write)
+        next_task = written.next_task
+        if double:
             with Session(bind=conn) as session:
                 double_annotation.after_submit(
                     session, project.config.labeling, clip_id, parsed, task_id
                 )
                 session.flush()
+        if then_lease is not None and next_task is None and (double or not written.leased):
+            # The next clip is leased in the same transaction: one BEGIN/COMMIT per cycle.
+            next_task = lease_in(conn, user_id, then_lease, at)
+    if then_lease is not None and next_task is None:
+        # Nothing claimed in the transaction: the queue is empty, or the chosen task changed
+        # state in between (rare); lease_best tells the two apart and retries the second.
+        next_task = lease_best(
+            project, user_id, then_lease.kinds, then_lease.lease_s, now, resume=then_lease.resume
+        )
+    duration, revision_id, done = written.duration, written.revision_id, written.done
     warnings = (
         () if parsed is RevisionStatus.SKIPPED else check_transcript(body, duration, config=checks)
     )
-    return SubmitResult(revision_id, clip_id, previous, task_id, done, warnings)
+    return SubmitResult(
+        revision_id, clip_id, base_revision_id, task_id, done, warnings, next_task=next_task
+    )
 
 
 def skip(
@@ -353,137 +528,6 @@ def skip(
         time_spent_s=time_spent_s,
         base_revision_id=base_revision_id,
     )
-
-
-def _undone_ids(session: Session, user_id: int) -> set[int]:
-    flags = session.scalars(
-        select(Revision.flags).where(Revision.user_id == user_id, Revision.source == UNDO_SOURCE)
-    )
-    return {
-        int(rest)
-        for fl in flags
-        for f in fl or []
-        if (rest := str(f).removeprefix(UNDO_FLAG_PREFIX)) != str(f) and rest.isdigit()
-    }
-
-
-def _last_submit(session: Session, user_id: int) -> Revision:
-    undone = _undone_ids(session, user_id)
-    rows = session.scalars(
-        select(Revision)
-        .where(Revision.user_id == user_id, Revision.source == SUBMIT_SOURCE)
-        .order_by(Revision.id.desc())
-        .limit(len(undone) + 1)
-    )
-    for row in rows:
-        if row.id not in undone:
-            return row
-    raise NothingToUndoError(f"user {user_id} has no submitted annotation left to undo")
-
-
-def _undone_by(revision: Revision) -> int | None:
-    for flag in revision.flags or []:
-        rest = str(flag).removeprefix(UNDO_FLAG_PREFIX)
-        if rest != str(flag) and rest.isdigit():
-            return int(rest)
-    return None
-
-
-def _refuse_undo_if_stale(session: Session, last: Revision) -> None:
-    newest_id = _newest(session, last.clip_id)
-    newest = session.get(Revision, newest_id) if newest_id is not None else None
-    if newest is None or newest.id == last.id:
-        return
-    # An undo revision of an older submit shows that submit's predecessor again; if that is
-    # `last`, the clip still shows `last`'s text and undoing it discards nobody's work.
-    undone_id = _undone_by(newest) if newest.source == UNDO_SOURCE else None
-    undone = session.get(Revision, undone_id) if undone_id is not None else None
-    if undone is not None and undone.previous_id == last.id:
-        return
-    raise StaleEditError(
-        last.clip_id, last.id, current_transcripts(session, [last.clip_id])[last.clip_id]
-    )
-
-
-def _restorable_flags(before: Revision | None) -> list[str]:
-    if before is None:
-        return []
-    return [f for f in before.flags or [] if not str(f).startswith(UNDO_FLAG_PREFIX)]
-
-
-def _requeue(
-    session: Session, user_id: int, clip_id: int, lease_s: float, now: datetime
-) -> LeasedTask | None:
-    last = session.scalar(
-        select(Task)
-        .where(Task.clip_id == clip_id, Task.state == TaskState.DONE)
-        .order_by(Task.id.desc())
-        .limit(1)
-    )
-    kind = last.kind if last is not None else "annotate"
-    result = enqueue(
-        session,
-        [clip_id],
-        last.priority if last is not None else 0.0,
-        kind=kind,
-        round_id=last.round_id if last is not None else None,
-    )
-    if not result.created:
-        return None
-    task = session.get(Task, result.created[0])
-    if task is None:
-        return None
-    until = now + timedelta(seconds=lease_s)
-    task.state = TaskState.LEASED
-    task.leased_by = user_id
-    task.lease_expires_at = until
-    session.flush()
-    return LeasedTask(task.id, clip_id, kind, float(task.priority), task.round_id, user_id, until)
-
-
-def undo_last(
-    project: Project, user_id: int, lease_s: float = DEFAULT_LEASE_S, now: datetime | None = None
-) -> UndoResult:
-    """Undo the user's newest submit that is not undone yet, by appending a revision.
-
-    The new revision copies the text, status and flags of the revision before the undone
-    one (or, if there was none, is an empty `flagged` revision marked not human, so that the
-    clip counts as unlabelled for exports). The clip is queued again and its task leased to
-    the user. Undoing twice undoes the two most recent submits.
-
-    Raises:
-        NothingToUndoError: the user has no submit left to undo.
-        StaleEditError: someone wrote a newer revision of that clip since; undoing would
-            discard their work.
-    """
-    at = resolve_now(now)
-    with project.session() as session:
-        last = _last_submit(session, user_id)
-        _lock_clip(session, last.clip_id)
-        _refuse_undo_if_stale(session, last)
-        before = session.get(Revision, last.previous_id) if last.previous_id else None
-        marker = [f"{UNDO_FLAG_PREFIX}{last.id}"]
-        revision = add_revision(
-            session,
-            last.clip_id,
-            before.verbatim if before else "",
-            before.status if before else RevisionStatus.FLAGGED,
-            source=UNDO_SOURCE,
-            user_id=user_id,
-            flags=[*_restorable_flags(before), *marker],
-            suggestion_id=before.suggestion_id if before else None,
-            is_human=before.is_human if before else False,
-            note=f"undo of revision {last.id}",
-        )
-        task = _requeue(session, user_id, last.clip_id, lease_s, at)
-        return UndoResult(
-            revision_id=revision.id,
-            clip_id=last.clip_id,
-            undone_revision_id=last.id,
-            restored_revision_id=before.id if before else None,
-            task=task,
-            undone_text=last.verbatim,
-        )
 
 
 def current(project: Project, clip_id: int) -> TranscriptView | None:

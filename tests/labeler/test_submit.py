@@ -24,7 +24,8 @@ from voxcart.datasets.store.schema import (
 )
 from voxcart.labeler.errors import NothingToUndoError, StaleEditError, SubmitError
 from voxcart.labeler.services.checks import WarningCode
-from voxcart.labeler.services.submit import SkipReason, current, skip, submit, undo_last
+from voxcart.labeler.services.submit import SkipReason, current, skip, submit
+from voxcart.labeler.services.undo import undo_last
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
