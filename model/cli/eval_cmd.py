@@ -12,7 +12,13 @@ from voxcart.datasets.cli.output import warn
 from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.store.project import open_project
 from voxcart.model.eval.evaluate import REFERENCES, SPLITS, EvalReport
-from voxcart.model.eval.report import delta, metric_rows, percent
+from voxcart.model.eval.report import (
+    confidence_note,
+    confidence_rows,
+    delta,
+    metric_rows,
+    percent,
+)
 from voxcart.model.eval.run import EvalOptions, run_evaluation
 from voxcart.model.eval.slices import DEFAULT_SLICES, SLICE_DIMENSIONS
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
@@ -29,7 +35,7 @@ def summary_lines(report: EvalReport) -> list[str]:
     if report.baseline is None:
         lines.append(f"  {'metric':<26}{'value':>10}")
         lines += [f"  {name:<26}{percent(v):>10}" for name, v in metric_rows(report.overall)]
-        return lines
+        return lines + _confidence_lines(report)
     before_name = str(report.compare_to)[:18]
     lines.append(f"  {'metric':<26}{before_name:>20}{report.model[:18]:>20}{'delta':>12}")
     for (name, after), (_, before) in zip(
@@ -38,6 +44,17 @@ def summary_lines(report: EvalReport) -> list[str]:
         lines.append(
             f"  {name:<26}{percent(before):>20}{percent(after):>20}{delta(after, before):>12}"
         )
+    return lines + _confidence_lines(report)
+
+
+def _confidence_lines(report: EvalReport) -> list[str]:
+    quality = report.confidence
+    if quality is None:
+        return [f"word confidence of {report.model}: no suggested words to measure"]
+    lines = [f"word confidence of {report.model}:"]
+    lines.append(f"  {'figure':<38}{'raw':>10}{'calibrated':>14}")
+    lines += [f"  {name:<38}{raw:>10}{cal:>14}" for name, raw, cal in confidence_rows(quality)]
+    lines.append(f"  ({confidence_note(quality)})")
     return lines
 
 

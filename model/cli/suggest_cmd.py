@@ -86,6 +86,14 @@ def lm_build_cmd(
         int, typer.Option(help="Repeat each accepted human transcript this many times.", min=0)
     ] = CorpusConfig.transcript_weight,
     seed: Annotated[int, typer.Option(help="Template sampling seed.")] = 0,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            help="Then fit the model's word-confidence calibration on dev when dev has "
+            "enough labelled words (transcribes those dev clips; see `voxcart model "
+            "calibrate`)."
+        ),
+    ] = True,
 ) -> None:
     """Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>."""
     config = LmBuildConfig(
@@ -99,6 +107,12 @@ def lm_build_cmd(
     project = open_project(project_dir, db)
     try:
         report = build_catalog_lm(project, config)
+        calibration = None
+        if calibrate:
+            from voxcart.model.calibrate.fit import calibrate_after_round
+
+            with progress_bar("transcribing dev for calibration") as advance:
+                calibration = calibrate_after_round(project, report.model_name, advance)
     finally:
         project.close()
     state = "registered" if report.created else "unchanged; still"
@@ -110,6 +124,8 @@ def lm_build_cmd(
     )
     if report.dropped_words:
         warn(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}")
+    if calibration is not None:
+        typer.echo(calibration)
 
 
 def register(app: typer.Typer) -> None:

@@ -183,11 +183,14 @@ def _train_sphinx(
 
     find_tools()  # before opening the project: the missing packages are the first thing to fix
     config = AdaptConfig(method=method, with_augmented=with_augmented, tau=tau, promote=promote)
+    from voxcart.model.calibrate.fit import calibrate_after_round
+
     project = open_project(project_dir, db)
     try:
         result = adapt_sphinx(
             project, base, out, config, progress=lambda s: typer.echo(s, err=True)
         )
+        calibration = calibrate_after_round(project, result.model_name)
     finally:
         project.close()
     done = "" if result.created else " (already trained: reused)"
@@ -201,6 +204,7 @@ def _train_sphinx(
     if result.promotion is not None:
         live = "live (promoted)" if result.promotion.promoted else "not promoted"
         typer.echo(f"{live}: {result.promotion.reason}")
+    typer.echo(calibration)
 
 
 def forwarded_args(options: dict[str, Any]) -> list[str]:

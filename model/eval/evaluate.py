@@ -33,6 +33,8 @@ from voxcart.datasets.store.schema import (
     Suggestion,
 )
 from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.calibrate.measure import measure_confidence
+from voxcart.model.calibrate.quality import ConfidenceQuality
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.metrics import ClipScore, Metrics, aggregate, score_clip
 from voxcart.model.eval.product_search import ProductSearch
@@ -118,6 +120,8 @@ class EvalReport:
         baseline: the comparison model's metrics over the same clips.
         slices: metrics per slice dimension and value.
         clips: every evaluated clip.
+        confidence: ECE and AUROC for wrong words of the model's word confidences, raw and
+            calibrated (None: its suggestions have no words).
     """
 
     project_root: Path
@@ -135,6 +139,7 @@ class EvalReport:
     baseline: Metrics | None
     slices: tuple[SliceMetrics, ...]
     clips: tuple[ClipResult, ...] = field(repr=False)
+    confidence: ConfidenceQuality | None = None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -247,6 +252,17 @@ def _hidden_references(session: Session, rows: Sequence[_ClipRow]) -> dict[int, 
     return found
 
 
+def split_references(session: Session, split: str, reference: str) -> dict[int, str]:
+    """Clip id -> reference text of the split's clips that have one (see :func:`evaluate`).
+
+    Raises:
+        ModelError: an unknown split or reference.
+    """
+    _check_args(split, reference, 1)
+    clips = _split_clips(session, split)
+    return (_hidden_references if reference == "hidden" else _human_references)(session, clips)
+
+
 def _stored_hypotheses(session: Session, model_id: int, clip_ids: Sequence[int]) -> dict[int, str]:
     rows: dict[int, str] = {}
     for chunk in _chunks(clip_ids):
@@ -343,6 +359,7 @@ def _record(project: Project, model_id: int, report: EvalReport) -> None:
         evals = dict(metrics.get("eval") or {})
         evals[f"{report.split}/{report.reference}"] = {
             **report.overall.to_dict(),
+            "confidence": report.confidence.to_dict() if report.confidence else None,
             "evaluated_at": report.created_at.isoformat(),
             "compare_to": report.compare_to,
         }
@@ -452,6 +469,10 @@ def evaluate(
             f"none of the {len(referenced)} referenced {split} clip(s) could be transcribed; "
             f"first reason: {skipped[0].reason if skipped else 'unknown'}"
         )
+    with project.session() as session:
+        confidence = measure_confidence(
+            session, row.id, {r.clip_id: refs[r.clip_id] for r in results}, split
+        )
     report = EvalReport(
         project_root=project.root,
         model=row.name,
@@ -470,6 +491,7 @@ def evaluate(
         else None,
         slices=tuple(_slices(results, dimensions, base is not None)),
         clips=tuple(results),
+        confidence=confidence,
     )
     _record(project, row.id, report)
     return report
