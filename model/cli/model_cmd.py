@@ -116,7 +116,8 @@ def _add_whisper(
 def list_cmd(
     project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
 ) -> None:
-    """List the registered model versions (a table with a header; --json for scripts)."""
+    """List the registered model versions (a table with a header; --json for scripts), with
+    whether each one's word confidences are calibrated (`voxcart model calibrate`)."""
     project = open_project(project_dir, db)
     try:
         versions = list_model_versions(project)
@@ -129,7 +130,7 @@ def list_cmd(
         typer.echo("no model registered yet; build one with `voxcart lm build`")
         return
     echo_table(
-        ("name", "backend", "path", "parent", "created"),
+        ("name", "backend", "path", "parent", "created", "confidence"),
         (
             (
                 v.name,
@@ -137,6 +138,9 @@ def list_cmd(
                 v.path or v.hub_id,
                 v.parent,
                 v.created_at.strftime("%Y-%m-%d %H:%M"),
+                "uncalibrated"
+                if v.calibrated_words is None
+                else f"calibrated ({v.calibrated_words} dev words)",
             )
             for v in versions
         ),

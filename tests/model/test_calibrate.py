@@ -161,5 +161,8 @@ def test_model_calibrate_command_fits_and_reports(project: Project) -> None:
     done = CliRunner().invoke(app, [*base, "--min-words", "40", "--reference", "human"])
     assert done.exit_code == 0, done.output
     assert f"{MODEL}: calibration fitted on 40 dev word(s) of 10 clip(s) (20 wrong)" in done.output
+    listed = CliRunner().invoke(app, ["model", "list", "-p", str(project.root)])
+    assert f"{MODEL}\tsphinx\t-\t-\t" in listed.output
+    assert listed.output.splitlines()[1].endswith("\tcalibrated (40 dev words)")
     bad = CliRunner().invoke(app, [*base, "--reference", "gold"])
     assert bad.exit_code != 0 and "reference='gold' is unknown" in str(bad.exception)
