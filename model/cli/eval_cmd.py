@@ -58,6 +58,14 @@ def _confidence_lines(report: EvalReport) -> list[str]:
     return lines
 
 
+EVAL_HELP = (
+    "Evaluate a model on a split: WER, CER, entity errors, search success, by slice.\n\n"
+    "Also measures the model's word confidences: expected calibration error (ECE, 10 "
+    "equal-width bins) and AUROC of confidence for wrong words, raw and after the model's "
+    "calibration (`voxcart model calibrate`, fitted on dev: use --split test for unseen clips)."
+)
+
+
 def eval_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -136,4 +144,4 @@ def eval_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add `voxcart eval` to the app."""
-    app.command("eval")(eval_cmd)
+    app.command("eval", help=EVAL_HELP)(eval_cmd)

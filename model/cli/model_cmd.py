@@ -147,6 +147,18 @@ def list_cmd(
     )
 
 
+CALIBRATE_HELP = (
+    "Fit a model's word-confidence calibration on the dev split and store it with the model.\n\n"
+    "Each word of the model's dev suggestions is aligned with the clip's reference and labelled "
+    "right or wrong; an isotonic (monotone) map from raw confidence to the share of right words "
+    "is fitted and stored in the model version's metadata, so that a calibrated confidence is "
+    "the probability that the word is right. The app's colours and retype mode, and `voxcart "
+    "eval`, then read calibrated confidences; the stored raw confidences never change, so "
+    "refitting after more labels decodes nothing new. With fewer than --min-words labelled "
+    "words nothing is fitted. Measure it on unseen clips with `voxcart eval --split test`."
+)
+
+
 def calibrate_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -182,15 +194,7 @@ def calibrate_cmd(
         int, typer.Option(help="Clips transcribed together.", min=1, max=1000)
     ] = DEFAULT_BATCH_SIZE,
 ) -> None:
-    """Fit a model's word-confidence calibration on the dev split and store it with the model.
-
-    Each word of the model's dev suggestions is aligned with the clip's reference and
-    labelled right or wrong; an isotonic (monotone) map from raw confidence to the share of
-    right words is fitted and stored in the model version's metadata. The app's colours and
-    retype mode, and `voxcart eval`, then read calibrated confidences; the stored raw
-    confidences never change, so refitting after more labels decodes nothing new. Measure
-    it on unseen clips with `voxcart eval --split test`.
-    """
+    """Fit a model's word-confidence calibration on the dev split and store it with the model."""
     from voxcart.model.calibrate.fit import fit_calibration
 
     project = open_project(project_dir, db)
@@ -216,5 +220,5 @@ def register(app: typer.Typer) -> None:
     """Add `voxcart model add`, `list` and `calibrate` to the app."""
     model_app.command("add")(add_cmd)
     model_app.command("list")(list_cmd)
-    model_app.command("calibrate")(calibrate_cmd)
+    model_app.command("calibrate", help=CALIBRATE_HELP)(calibrate_cmd)
     app.add_typer(model_app, name="model")

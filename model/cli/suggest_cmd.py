@@ -73,6 +73,13 @@ def suggest_cmd(
         raise typer.Exit(1)
 
 
+LM_BUILD_HELP = (
+    "Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>.\n\n"
+    "Then, unless --no-calibrate, fit the model's word-confidence calibration on dev when dev "
+    "has at least 200 labelled words (the last line says what was fitted, or why not)."
+)
+
+
 def lm_build_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -131,5 +138,5 @@ def lm_build_cmd(
 def register(app: typer.Typer) -> None:
     """Add `voxcart suggest` and `voxcart lm build` to the app."""
     app.command("suggest")(suggest_cmd)
-    lm_app.command("build")(lm_build_cmd)
+    lm_app.command("build", help=LM_BUILD_HELP)(lm_build_cmd)
     app.add_typer(lm_app, name="lm")

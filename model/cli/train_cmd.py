@@ -20,6 +20,14 @@ def _opt(name: str, **kwargs: Any) -> Any:
     return typer.Option(help=field_help(name), **kwargs)
 
 
+TRAIN_HELP = (
+    "Fine-tune a CTC model, or adapt the sphinx acoustic model, on accepted human transcripts "
+    "(train split); validate on dev.\n\n"
+    "A sphinx round ends by fitting the new version's word-confidence calibration on dev when "
+    "dev has at least 200 labelled words (see `voxcart model calibrate`)."
+)
+
+
 def train_cmd(
     base: Annotated[
         str | None,
@@ -231,4 +239,4 @@ _SPHINX_ONLY = ("backend", "method", "with_augmented", "tau", "promote")
 
 def register(app: typer.Typer) -> None:
     """Add `voxcart train` to the app."""
-    app.command("train")(train_cmd)
+    app.command("train", help=TRAIN_HELP)(train_cmd)
