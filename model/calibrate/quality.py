@@ -6,8 +6,8 @@
   four times in five.
 - **AUROC for wrong words**: the probability that a randomly chosen wrong word has a lower
   confidence than a randomly chosen right one (ties count one half). 0.5 is chance, 1.0 sorts
-  every wrong word below every right one. A monotone calibration cannot raise it; flat steps of
-  the fitted map can lower it a little (they create ties).
+  every wrong word below every right one. A monotone calibration keeps the order, so it changes
+  AUROC only through the ties its flat steps create (a little, either way).
 """
 
 from __future__ import annotations
