@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.schema import ModelVersion
 from voxcart.model.backends.base import ModelSpec
+from voxcart.model.calibrate.store import calibration_of
 from voxcart.model.errors import ModelError
 
 MODELS_DIR = "models"
@@ -152,6 +153,8 @@ class ModelVersionInfo:
         parent: the name of the model it was trained from, or None.
         hotwords: catalog words its decoder boosts.
         created_at: when it was registered.
+        calibrated_words: dev words its confidence calibration was fitted on; None where its
+            confidences are uncalibrated.
     """
 
     id: int
@@ -162,6 +165,7 @@ class ModelVersionInfo:
     parent: str | None
     hotwords: int
     created_at: datetime
+    calibrated_words: int | None = None
 
 
 def list_model_versions(project: Project) -> list[ModelVersionInfo]:
@@ -202,9 +206,15 @@ def _model_infos(project: Project, model_id: int | None) -> list[ModelVersionInf
                 parent=parent_name,
                 hotwords=len((row.config or {}).get("hotwords") or ()),
                 created_at=row.created_at,
+                calibrated_words=_calibrated_words(row.metrics),
             )
             for row, parent_name in rows
         ]
+
+
+def _calibrated_words(metrics: Mapping[str, Any] | None) -> int | None:
+    calibration = calibration_of(metrics)
+    return calibration.words if calibration.calibrated else None
 
 
 def _text(value: object) -> str | None:

@@ -66,7 +66,9 @@ class LabelingConfig:
     retype_below: float = 0.4
     """Hide a suggestion whose mean word confidence is below this, so the annotator types from
     scratch (0 never hides one). Fixing a text is slower than typing it once about a third of
-    its words are wrong; mean confidence is the predictor until confidences are calibrated."""
+    its words are wrong. Where the suggesting model has a calibration (``voxcart model
+    calibrate``) the mean is of calibrated confidences, i.e. the expected share of right
+    words; otherwise of the raw scores."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.self_review, bool):

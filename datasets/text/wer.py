@@ -12,7 +12,9 @@ aligned with jiwer. A rate is ``edits / reference length``:
   rule applies to the totals, so insertions against empty references still count as errors.
   An empty corpus (no pairs) has no rate: ``None``.
 
-CER counts spaces as characters, as jiwer does.
+CER counts spaces as characters, as jiwer does. :func:`align_words` is the one word alignment
+(the labeler's suggestion/edit diff and the confidence calibration's right/wrong word labels
+both read it).
 """
 
 from __future__ import annotations
@@ -71,6 +73,61 @@ class WordErrors:
             self.deletions + other.deletions,
             self.insertions + other.insertions,
         )
+
+
+@dataclass(frozen=True)
+class AlignedRun:
+    """A run of aligned words, in ASR terms (reference = truth, hypothesis = recognized).
+
+    Attributes:
+        kind: ``equal``, ``substitute``, ``insert`` (hypothesis words not in the reference)
+            or ``delete`` (reference words the hypothesis lacks).
+        ref_start: first reference word index of the run.
+        ref_end: one past its last reference word.
+        hyp_start: first hypothesis word index of the run.
+        hyp_end: one past its last hypothesis word.
+    """
+
+    kind: str
+    ref_start: int
+    ref_end: int
+    hyp_start: int
+    hyp_end: int
+
+
+def align_words(reference: Sequence[str], hypothesis: Sequence[str]) -> tuple[AlignedRun, ...]:
+    """The minimum-edit alignment of two word sequences (jiwer's), as runs in order.
+
+    Words are compared exactly as given (normalize first where needed); a word must not
+    contain whitespace.
+
+    Args:
+        reference: the true words.
+        hypothesis: the recognized words.
+    """
+    if not reference and not hypothesis:
+        return ()
+    if not reference:
+        return (AlignedRun("insert", 0, 0, 0, len(hypothesis)),)
+    if not hypothesis:
+        return (AlignedRun("delete", 0, len(reference), 0, 0),)
+    import jiwer
+
+    out = jiwer.process_words(" ".join(reference), " ".join(hypothesis))
+    return tuple(
+        AlignedRun(c.type, c.ref_start_idx, c.ref_end_idx, c.hyp_start_idx, c.hyp_end_idx)
+        for c in out.alignments[0]
+    )
+
+
+def hypothesis_hits(reference: Sequence[str], hypothesis: Sequence[str]) -> tuple[bool, ...]:
+    """For each hypothesis word, whether the alignment matches it to the same reference word
+    (False: substituted or inserted)."""
+    hits = [False] * len(hypothesis)
+    for run in align_words(reference, hypothesis):
+        if run.kind == "equal":
+            hits[run.hyp_start : run.hyp_end] = [True] * (run.hyp_end - run.hyp_start)
+    return tuple(hits)
 
 
 def word_errors(reference: str, hypothesis: str, *, normalized: bool = False) -> WordErrors:

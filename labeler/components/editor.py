@@ -70,9 +70,15 @@ def clip_json(
                 "start_s": w.start_s,
                 "end_s": w.end_s,
                 "confidence": round(w.confidence, 4),
+                "raw_confidence": round(
+                    w.confidence if w.raw_confidence is None else w.raw_confidence, 4
+                ),
             }
             for w in (suggestion.words if suggestion else ())
         ],
+        # The colours use "confidence" (calibrated where the model has a calibration); the
+        # word's tooltip says which it is.
+        "calibrated": bool(suggestion and suggestion.calibrated),
     }
 
 

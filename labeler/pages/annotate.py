@@ -335,6 +335,23 @@ def _show_notice() -> None:
         st.code(notice.quoted or "(empty)", language=None)
 
 
+def _confidence_caption(item: AnnotateItem) -> None:
+    """Say what the word colours mean: calibrated probabilities, or uncalibrated raw scores."""
+    suggestion = item.suggestion
+    if suggestion is None or not suggestion.words:
+        return
+    if suggestion.calibrated:
+        st.caption(
+            f"Word colours: chance each word is right ({suggestion.model_name}, "
+            f"{suggestion.calibration})."
+        )
+    else:
+        st.caption(
+            f"Word colours: {suggestion.model_name}'s raw confidence scores, UNCALIBRATED "
+            "(not a probability; `voxcart model calibrate` fits it from dev labels)."
+        )
+
+
 def _sidebar(project: Project, user_id: int) -> None:
     with st.sidebar:
         counters = annotator_counters(project, user_id)
@@ -394,6 +411,7 @@ def render() -> None:
         keys=project.config.keys,
     )
     value = render_editor(args, key=EDITOR_KEY)
+    _confidence_caption(loaded[0])
     _show_notice()  # below the editor, so that it never pushes the editor down
     # Normally the event is handled at the top of the next run; this catches a value that
     # arrived without one (handle_event ignores a nonce it has seen).

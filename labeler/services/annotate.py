@@ -3,7 +3,10 @@
 :func:`next_item` leases (or resumes) a task and bundles everything the editor shows: the
 clip's audio, the newest model suggestion with word confidences, the stale-edit base, the
 catalog vocabulary for completion, out-of-catalog flags, and whether to hide a suggestion that
-is probably very wrong ("retype mode"). :func:`annotator_counters` gives the per-annotator
+is probably very wrong ("retype mode"). Word confidences are read through the suggesting
+model's calibration (:mod:`voxcart.model.calibrate`), so the colours and the retype decision
+use the probability that a word is right; a model without one passes its raw confidences
+through, marked uncalibrated. :func:`annotator_counters` gives the per-annotator
 numbers; :mod:`voxcart.labeler.services.editor_events` turns the editor's events into revisions.
 """
 
@@ -45,6 +48,7 @@ from voxcart.labeler.errors import SubmitError
 from voxcart.labeler.services.clip_media import ClipMedia, clip_media
 from voxcart.labeler.services.oov import KnownWords, OovFlag, known_words, oov_flags
 from voxcart.labeler.services.submit import SUBMIT_SOURCE
+from voxcart.model.calibrate.store import UNCALIBRATED, Calibration, calibration_of
 
 KIND = "annotate"
 
@@ -54,11 +58,11 @@ class AnnotateConfig:
     """Thresholds of the annotate page.
 
     Attributes:
-        retype_below: hide a suggestion whose mean word confidence is below this (the
-            annotator types from scratch instead of fixing a mostly wrong text); the project's
-            ``[labeling] retype_below``. The annotator can still reveal it (Alt+V).
-        low_confidence: words below this confidence are coloured and visited by the
-            "next low-confidence word" key.
+        retype_below: hide a suggestion whose mean (calibrated) word confidence is below
+            this (the annotator types from scratch instead of fixing a mostly wrong text); the
+            project's ``[labeling] retype_below``. The annotator can still reveal it (Alt+V).
+        low_confidence: words below this (calibrated) confidence are coloured and visited by
+            the "next low-confidence word" key.
         completion_max: most catalog terms sent to the editor for completion.
         lease_s: seconds a leased clip stays reserved without a renewal.
     """
@@ -74,12 +78,22 @@ DEFAULT_CONFIG = AnnotateConfig()
 
 @dataclass(frozen=True)
 class WordView:
-    """One suggested word with its timing and confidence."""
+    """One suggested word with its timing and confidence.
+
+    Attributes:
+        word: the word.
+        start_s: its start in seconds.
+        end_s: its end in seconds.
+        confidence: the calibrated confidence (the probability that the word is right), or
+            the raw one where the model is uncalibrated.
+        raw_confidence: the backend's confidence as stored (None: same as `confidence`).
+    """
 
     word: str
     start_s: float
     end_s: float
     confidence: float
+    raw_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +105,11 @@ class SuggestionView:
     text: str
     words: tuple[WordView, ...]
     mean_confidence: float
-    """Mean word confidence (1.0 for a suggestion without words)."""
+    """Mean (calibrated) word confidence (1.0 for a suggestion without words)."""
+    calibration: str = UNCALIBRATED.describe()
+    """How the model's confidences were calibrated, or that they are not."""
+    calibrated: bool = False
+    """Whether `words` carry calibrated confidences."""
 
 
 @dataclass(frozen=True)
@@ -156,26 +174,34 @@ def finite_float(value: Any, default: float) -> float:
     return out if math.isfinite(out) else default
 
 
-def _word_views(words: Sequence[Any]) -> tuple[WordView, ...]:
+def _word_views(
+    words: Sequence[Any], calibration: Calibration = UNCALIBRATED
+) -> tuple[WordView, ...]:
     out = []
     for w in words:
         if isinstance(w, Mapping) and str(w.get("word", "")).strip():
+            raw = min(1.0, max(0.0, finite_float(w.get("confidence"), 1.0)))
             out.append(
                 WordView(
                     word=str(w["word"]),
                     start_s=finite_float(w.get("start"), 0.0),
                     end_s=finite_float(w.get("end"), 0.0),
-                    confidence=min(1.0, max(0.0, finite_float(w.get("confidence"), 1.0))),
+                    confidence=calibration.apply(raw),
+                    raw_confidence=raw,
                 )
             )
     return tuple(out)
 
 
 def newest_suggestion(project: Project, clip_id: int) -> SuggestionView | None:
-    """The clip's newest suggestion (from whichever model suggested last), or None."""
+    """The clip's newest suggestion (from whichever model suggested last), or None.
+
+    Its word confidences and mean confidence are calibrated with the model's calibration
+    where it has one (the stored raw confidences are kept in ``raw_confidence``).
+    """
     with project.session() as session:
         row = session.execute(
-            select(Suggestion, ModelVersion.name)
+            select(Suggestion, ModelVersion.name, ModelVersion.metrics)
             .join(ModelVersion, ModelVersion.id == Suggestion.model_version_id)
             .where(Suggestion.clip_id == clip_id)
             .order_by(Suggestion.created_at.desc(), Suggestion.id.desc())
@@ -183,16 +209,21 @@ def newest_suggestion(project: Project, clip_id: int) -> SuggestionView | None:
         ).first()
         if row is None:
             return None
-        suggestion, model_name = row
-        words = _word_views(suggestion.words or [])
+        suggestion, model_name, metrics = row
+        calibration = calibration_of(metrics)
+        words = _word_views(suggestion.words or [], calibration)
         scores = suggestion.scores or {}
-        fallback = sum(w.confidence for w in words) / len(words) if words else 1.0
+        mean = sum(w.confidence for w in words) / len(words) if words else 1.0
+        if not calibration.calibrated:
+            mean = finite_float(scores.get("mean_confidence"), mean)
         return SuggestionView(
             id=suggestion.id,
             model_name=str(model_name),
             text=suggestion.text,
             words=words,
-            mean_confidence=finite_float(scores.get("mean_confidence"), fallback),
+            mean_confidence=mean,
+            calibration=calibration.describe(),
+            calibrated=calibration.calibrated,
         )
 
 
@@ -200,7 +231,8 @@ def retype_mode(suggestion: SuggestionView | None, config: AnnotateConfig = DEFA
     """Whether to hide the suggestion and let the annotator type from scratch.
 
     True when there is no usable suggestion (none, or empty text) or its mean word confidence
-    is below ``config.retype_below``: fixing a mostly wrong text is slower than retyping it.
+    (calibrated where the model has a calibration: the expected share of right words) is
+    below ``config.retype_below``: fixing a mostly wrong text is slower than retyping it.
     """
     if suggestion is None or not suggestion.text.strip():
         return True

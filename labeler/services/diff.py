@@ -1,6 +1,6 @@
 """Word-level diff between a model's suggestion and the annotator's edit, and its WER.
 
-jiwer aligns the words (the diff needs the alignment, not only counts); the rate is the one
+The alignment (:func:`~voxcart.datasets.text.wer.align_words`) and the rate are the one
 definition in :mod:`voxcart.datasets.text.wer`.
 
 The edit is the reference (the truth) and the suggestion the hypothesis, so the word error
@@ -15,10 +15,8 @@ import enum
 import html
 from dataclasses import dataclass
 
-import jiwer
-
 from voxcart.datasets.text.normalize import normalize
-from voxcart.datasets.text.wer import error_rate
+from voxcart.datasets.text.wer import align_words, error_rate
 
 
 class OpKind(enum.StrEnum):
@@ -57,9 +55,9 @@ class WordDiff:
     reference_words: int
 
 
-# jiwer's chunk types, seen with the edit as reference: its "insert" is a suggestion word
-# the annotator removed, its "delete" an edit word the suggestion lacked.
-_FROM_JIWER = {
+# Alignment runs, seen with the edit as reference: an ASR "insert" is a suggestion word the
+# annotator removed, a "delete" an edit word the suggestion lacked.
+_FROM_RUN = {
     "equal": OpKind.EQUAL,
     "substitute": OpKind.SUBSTITUTE,
     "insert": OpKind.DELETE,
@@ -68,23 +66,14 @@ _FROM_JIWER = {
 
 
 def _align(before: list[str], after: list[str]) -> list[DiffOp]:
-    if not before and not after:
-        return []
-    if not after:
-        return [DiffOp(OpKind.DELETE, tuple(before), ())]
-    if not before:
-        return [DiffOp(OpKind.INSERT, (), tuple(after))]
-    out = jiwer.process_words(" ".join(after), " ".join(before))
-    ops = []
-    for chunk in out.alignments[0]:
-        ops.append(
-            DiffOp(
-                _FROM_JIWER[chunk.type],
-                tuple(before[chunk.hyp_start_idx : chunk.hyp_end_idx]),
-                tuple(after[chunk.ref_start_idx : chunk.ref_end_idx]),
-            )
+    return [
+        DiffOp(
+            _FROM_RUN[run.kind],
+            tuple(before[run.hyp_start : run.hyp_end]),
+            tuple(after[run.ref_start : run.ref_end]),
         )
-    return ops
+        for run in align_words(after, before)
+    ]
 
 
 def word_diff(suggestion: str, edit: str, *, normalized: bool = True) -> WordDiff:

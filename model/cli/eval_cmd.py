@@ -14,7 +14,13 @@ from voxcart.datasets.store.clip_meta import META_PREFIX
 from voxcart.datasets.store.project import open_project
 from voxcart.model.eval.evaluate import SPLITS, EvalReport
 from voxcart.model.eval.references import REFERENCES
-from voxcart.model.eval.report import delta, metric_rows, percent
+from voxcart.model.eval.report import (
+    confidence_note,
+    confidence_rows,
+    delta,
+    metric_rows,
+    percent,
+)
 from voxcart.model.eval.run import EvalOptions, run_evaluation
 from voxcart.model.eval.slices import DEFAULT_SLICES, NO_META, SLICE_DIMENSIONS
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
@@ -31,7 +37,7 @@ def summary_lines(report: EvalReport) -> list[str]:
     if report.baseline is None:
         lines.append(f"  {'metric':<26}{'value':>10}")
         lines += [f"  {name:<26}{percent(v):>10}" for name, v in metric_rows(report.overall)]
-        return lines
+        return lines + _confidence_lines(report)
     before_name = str(report.compare_to)[:18]
     lines.append(f"  {'metric':<26}{before_name:>20}{report.model[:18]:>20}{'delta':>12}")
     for (name, after), (_, before) in zip(
@@ -40,7 +46,26 @@ def summary_lines(report: EvalReport) -> list[str]:
         lines.append(
             f"  {name:<26}{percent(before):>20}{percent(after):>20}{delta(after, before):>12}"
         )
+    return lines + _confidence_lines(report)
+
+
+def _confidence_lines(report: EvalReport) -> list[str]:
+    quality = report.confidence
+    if quality is None:
+        return [f"word confidence of {report.model}: no suggested words to measure"]
+    lines = [f"word confidence of {report.model}:"]
+    lines.append(f"  {'figure':<38}{'raw':>10}{'calibrated':>14}")
+    lines += [f"  {name:<38}{raw:>10}{cal:>14}" for name, raw, cal in confidence_rows(quality)]
+    lines.append(f"  ({confidence_note(quality)})")
     return lines
+
+
+EVAL_HELP = (
+    "Evaluate a model on a split: WER, CER, entity errors, search success, by slice.\n\n"
+    "Also measures the model's word confidences: expected calibration error (ECE, 10 "
+    "equal-width bins) and AUROC of confidence for wrong words, raw and after the model's "
+    "calibration (`voxcart model calibrate`, fitted on dev: use --split test for unseen clips)."
+)
 
 
 def eval_cmd(
@@ -130,4 +155,4 @@ def eval_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add `voxcart eval` to the app."""
-    app.command("eval")(eval_cmd)
+    app.command("eval", help=EVAL_HELP)(eval_cmd)

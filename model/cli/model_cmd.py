@@ -1,4 +1,5 @@
-"""`voxcart model add` and `voxcart model list`: register checkpoints as model versions."""
+"""`voxcart model add`, `list` and `calibrate`: register checkpoints as model versions and fit
+their confidence calibration."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import typer
 
 from voxcart.datasets.cli.options import DbOption, JsonOption, ProjectOption
 from voxcart.datasets.cli.output import echo_json, echo_table
+from voxcart.datasets.cli.progress import progress_bar
 from voxcart.datasets.store.project import open_project
 from voxcart.model.backends.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
 from voxcart.model.backends.ctc_models import BACKEND, register_ctc_model
 from voxcart.model.errors import ModelError
-from voxcart.model.versions import list_model_versions, model_version_info
+from voxcart.model.suggest import DEFAULT_BATCH_SIZE
+from voxcart.model.versions import CATALOG_MODEL, list_model_versions, model_version_info
 
 WHISPER = "whisper"
 
@@ -113,7 +116,8 @@ def _add_whisper(
 def list_cmd(
     project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
 ) -> None:
-    """List the registered model versions (a table with a header; --json for scripts)."""
+    """List the registered model versions (a table with a header; --json for scripts), with
+    whether each one's word confidences are calibrated (`voxcart model calibrate`)."""
     project = open_project(project_dir, db)
     try:
         versions = list_model_versions(project)
@@ -126,7 +130,7 @@ def list_cmd(
         typer.echo("no model registered yet; build one with `voxcart lm build`")
         return
     echo_table(
-        ("name", "backend", "path", "parent", "created"),
+        ("name", "backend", "path", "parent", "created", "confidence"),
         (
             (
                 v.name,
@@ -134,14 +138,88 @@ def list_cmd(
                 v.path or v.hub_id,
                 v.parent,
                 v.created_at.strftime("%Y-%m-%d %H:%M"),
+                "uncalibrated"
+                if v.calibrated_words is None
+                else f"calibrated ({v.calibrated_words} dev words)",
             )
             for v in versions
         ),
     )
 
 
+CALIBRATE_HELP = (
+    "Fit a model's word-confidence calibration on the dev split and store it with the model.\n\n"
+    "Each word of the model's dev suggestions is aligned with the clip's reference and labelled "
+    "right or wrong; an isotonic (monotone) map from raw confidence to the share of right words "
+    "is fitted and stored in the model version's metadata, so that a calibrated confidence is "
+    "the probability that the word is right. The app's colours and retype mode, and `voxcart "
+    "eval`, then read calibrated confidences; the stored raw confidences never change, so "
+    "refitting after more labels decodes nothing new. With fewer than --min-words labelled "
+    "words nothing is fitted. Measure it on unseen clips with `voxcart eval --split test`."
+)
+
+
+def calibrate_cmd(
+    project_dir: ProjectOption = Path("."),
+    db: DbOption = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Model version to calibrate, or a base name for its newest promoted version."
+        ),
+    ] = CATALOG_MODEL,
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="Which dev references label the words: any (a gold reference where a "
+            "clip has one, else its accepted or corrected transcript), human or gold "
+            "(hidden: an alias of gold)."
+        ),
+    ] = "any",
+    min_words: Annotated[
+        int,
+        typer.Option(
+            help="Fewest labelled dev words to fit on; with fewer the model keeps what it "
+            "had (uncalibrated, or its earlier calibration).",
+            min=1,
+        ),
+    ] = 200,
+    decode: Annotated[
+        bool,
+        typer.Option(
+            help="Transcribe labelled dev clips the model has no suggestion for first "
+            "(--no-decode: only the stored suggestions)."
+        ),
+    ] = True,
+    batch_size: Annotated[
+        int, typer.Option(help="Clips transcribed together.", min=1, max=1000)
+    ] = DEFAULT_BATCH_SIZE,
+) -> None:
+    """Fit a model's word-confidence calibration on the dev split and store it with the model."""
+    from voxcart.model.calibrate.fit import fit_calibration
+
+    project = open_project(project_dir, db)
+    try:
+        with progress_bar("transcribing dev") as advance:
+            fit = fit_calibration(
+                project,
+                model,
+                reference=reference,
+                min_words=min_words,
+                decode=decode,
+                batch_size=batch_size,
+                progress=advance,
+            )
+    finally:
+        project.close()
+    if fit.decoded:
+        typer.echo(f"transcribed {fit.decoded} dev clip(s) the model had not suggested yet")
+    typer.echo(fit.message)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `voxcart model add` and `voxcart model list` to the app."""
+    """Add `voxcart model add`, `list` and `calibrate` to the app."""
     model_app.command("add")(add_cmd)
     model_app.command("list")(list_cmd)
+    model_app.command("calibrate", help=CALIBRATE_HELP)(calibrate_cmd)
     app.add_typer(model_app, name="model")

@@ -74,6 +74,13 @@ def suggest_cmd(
         raise typer.Exit(1)
 
 
+LM_BUILD_HELP = (
+    "Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>.\n\n"
+    "Then, unless --no-calibrate, fit the model's word-confidence calibration on dev when dev "
+    "has at least 200 labelled words (the last line says what was fitted, or why not)."
+)
+
+
 def lm_build_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -95,6 +102,14 @@ def lm_build_cmd(
             min=0,
         ),
     ] = LmBuildConfig.background_words,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            help="Then fit the model's word-confidence calibration on dev when dev has "
+            "enough labelled words (transcribes those dev clips; see `voxcart model "
+            "calibrate`)."
+        ),
+    ] = True,
 ) -> None:
     """Build the catalog LM + dictionary and register it as sphinx-catalog-v<N>.
 
@@ -113,6 +128,12 @@ def lm_build_cmd(
     project = open_project(project_dir, db)
     try:
         report = build_catalog_lm(project, config)
+        calibration = None
+        if calibrate:
+            from voxcart.model.calibrate.fit import calibrate_after_round
+
+            with progress_bar("transcribing dev for calibration") as advance:
+                calibration = calibrate_after_round(project, report.model_name, advance)
     finally:
         project.close()
     state = "registered" if report.created else "unchanged; still"
@@ -125,10 +146,12 @@ def lm_build_cmd(
     typer.echo(report.summary())
     if report.dropped_words:
         warn(f"no pronunciation (left out): {', '.join(report.dropped_words[:20])}")
+    if calibration is not None:
+        typer.echo(calibration)
 
 
 def register(app: typer.Typer) -> None:
     """Add `voxcart suggest` and `voxcart lm build` to the app."""
     app.command("suggest")(suggest_cmd)
-    lm_app.command("build")(lm_build_cmd)
+    lm_app.command("build", help=LM_BUILD_HELP)(lm_build_cmd)
     app.add_typer(lm_app, name="lm")

@@ -20,6 +20,14 @@ def _opt(name: str, **kwargs: Any) -> Any:
     return typer.Option(help=field_help(name), **kwargs)
 
 
+TRAIN_HELP = (
+    "Fine-tune a CTC model, or adapt the sphinx acoustic model, on accepted human transcripts "
+    "(train split); validate on dev.\n\n"
+    "A sphinx round ends by fitting the new version's word-confidence calibration on dev when "
+    "dev has at least 200 labelled words (see `voxcart model calibrate`)."
+)
+
+
 def train_cmd(
     base: Annotated[
         str | None,
@@ -183,11 +191,14 @@ def _train_sphinx(
 
     find_tools()  # before opening the project: the missing packages are the first thing to fix
     config = AdaptConfig(method=method, with_augmented=with_augmented, tau=tau, promote=promote)
+    from voxcart.model.calibrate.fit import calibrate_after_round
+
     project = open_project(project_dir, db)
     try:
         result = adapt_sphinx(
             project, base, out, config, progress=lambda s: typer.echo(s, err=True)
         )
+        calibration = calibrate_after_round(project, result.model_name)
     finally:
         project.close()
     done = "" if result.created else " (already trained: reused)"
@@ -201,6 +212,7 @@ def _train_sphinx(
     if result.promotion is not None:
         live = "live (promoted)" if result.promotion.promoted else "not promoted"
         typer.echo(f"{live}: {result.promotion.reason}")
+    typer.echo(calibration)
 
 
 def forwarded_args(options: dict[str, Any]) -> list[str]:
@@ -227,4 +239,4 @@ _SPHINX_ONLY = ("backend", "method", "with_augmented", "tau", "promote")
 
 def register(app: typer.Typer) -> None:
     """Add `voxcart train` to the app."""
-    app.command("train")(train_cmd)
+    app.command("train", help=TRAIN_HELP)(train_cmd)

@@ -34,6 +34,8 @@ from voxcart.datasets.store.schema import (
     Suggestion,
 )
 from voxcart.model.backends.base import ModelSpec, create_backend
+from voxcart.model.calibrate.measure import measure_confidence
+from voxcart.model.calibrate.quality import ConfidenceQuality
 from voxcart.model.errors import ModelError
 from voxcart.model.eval.metrics import ClipScore, Metrics, aggregate, score_clip
 from voxcart.model.eval.product_search import ProductSearch
@@ -120,6 +122,8 @@ class EvalReport:
         baseline: the comparison model's metrics over the same clips.
         slices: metrics per slice dimension and value.
         clips: every evaluated clip.
+        confidence: ECE and AUROC for wrong words of the model's word confidences, raw and
+            calibrated (None: its suggestions have no words).
     """
 
     project_root: Path
@@ -137,6 +141,7 @@ class EvalReport:
     baseline: Metrics | None
     slices: tuple[SliceMetrics, ...]
     clips: tuple[ClipResult, ...] = field(repr=False)
+    confidence: ConfidenceQuality | None = None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -200,6 +205,22 @@ def _split_clips(session: Session, split: str) -> list[_ClipRow]:
             query.order_by(Clip.id)
         )
     ]
+
+
+def split_references(session: Session, split: str, reference: str) -> dict[int, str]:
+    """Clip id -> reference text of the split's clips that have one (see :func:`evaluate`).
+
+    Raises:
+        ModelError: an unknown split or reference.
+    """
+    reference = canonical_reference(reference)
+    _check_args(split, 1)
+    clips = _split_clips(session, split)
+    if reference == "gold":
+        return gold_references(
+            session, [Lineage(c.clip_id, c.parent_id, c.facts.origin) for c in clips]
+        )
+    return human_references(session, [c.clip_id for c in clips])
 
 
 def _stored_hypotheses(session: Session, model_id: int, clip_ids: Sequence[int]) -> dict[int, str]:
@@ -298,6 +319,7 @@ def _record(project: Project, model_id: int, report: EvalReport) -> None:
         evals = dict(metrics.get("eval") or {})
         evals[f"{report.split}/{report.reference}"] = {
             **report.overall.to_dict(),
+            "confidence": report.confidence.to_dict() if report.confidence else None,
             "evaluated_at": report.created_at.isoformat(),
             "compare_to": report.compare_to,
         }
@@ -409,6 +431,10 @@ def evaluate(
             f"none of the {len(referenced)} referenced {split} clip(s) could be transcribed; "
             f"first reason: {skipped[0].reason if skipped else 'unknown'}"
         )
+    with project.session() as session:
+        confidence = measure_confidence(
+            session, row.id, {r.clip_id: refs[r.clip_id] for r in results}, split
+        )
     report = EvalReport(
         project_root=project.root,
         model=row.name,
@@ -427,6 +453,7 @@ def evaluate(
         else None,
         slices=tuple(_slices(results, dimensions, base is not None)),
         clips=tuple(results),
+        confidence=confidence,
     )
     _record(project, row.id, report)
     return report

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from voxcart.datasets.atomic import atomic_open
+from voxcart.model.calibrate.quality import ConfidenceQuality
 from voxcart.model.eval.evaluate import ClipResult, EvalReport, SliceMetrics
 from voxcart.model.eval.metrics import ENTITY_KINDS, Metrics
 
@@ -98,6 +99,7 @@ def report_to_dict(report: EvalReport) -> dict[str, Any]:
         "transcribed": dict(report.transcribed),
         "overall": report.overall.to_dict(),
         "baseline": report.baseline.to_dict() if report.baseline is not None else None,
+        "confidence": report.confidence.to_dict() if report.confidence is not None else None,
         "slices": [_slice_dict(s) for s in report.slices],
         "clips": [_clip_dict(c) for c in report.clips],
     }
@@ -136,6 +138,58 @@ def metric_rows(metrics: Metrics) -> list[tuple[str, float | None]]:
     ]
     rows += [("Search success@1", metrics.search_top1), ("Search success@5", metrics.search_top5)]
     return rows
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def confidence_rows(quality: ConfidenceQuality) -> list[tuple[str, str, str]]:
+    """(figure, raw, calibrated) rows of the word-confidence figures; "uncalibrated" where the
+    model has no calibration."""
+    none = "uncalibrated"
+    has = quality.ece_calibrated is not None
+    return [
+        (
+            f"ECE ({quality.bins} equal-width bins)",
+            percent(quality.ece_raw),
+            percent(quality.ece_calibrated) if has else none,
+        ),
+        (
+            "AUROC, confidence for wrong words",
+            _ratio(quality.auroc_raw),
+            _ratio(quality.auroc_calibrated) if has else none,
+        ),
+    ]
+
+
+def confidence_note(quality: ConfidenceQuality) -> str:
+    """What the figures were measured on and how the calibration was fitted."""
+    note = f"{quality.words} suggested word(s), {quality.wrong} wrong; {quality.calibration}"
+    if quality.fitted_on_these:
+        note += (
+            "; WARNING: the calibration was fitted on these clips, so the calibrated figures "
+            "are optimistic (evaluate --split test for unseen clips)"
+        )
+    return note
+
+
+def _confidence_section(report: EvalReport) -> list[str]:
+    quality = report.confidence
+    if quality is None:
+        return ["The model's suggestions of these clips have no word confidences.", ""]
+    lines = ["| Word confidence | Raw | Calibrated |", "|---|---:|---:|"]
+    lines += [f"| {name} | {raw} | {cal} |" for name, raw, cal in confidence_rows(quality)]
+    return [
+        *lines,
+        "",
+        cell(confidence_note(quality)),
+        "",
+        "ECE: the word-weighted mean gap between confidence and the share of right words in "
+        "each confidence bin (0 = a word shown at 0.8 is right four times in five). AUROC: "
+        "the chance that a wrong word has a lower confidence than a right one (0.5 = chance).",
+        "",
+    ]
 
 
 def _overall_table(report: EvalReport) -> list[str]:
@@ -207,6 +261,7 @@ def render_markdown(report: EvalReport, plot_name: str = PLOT_NAME) -> str:
             "(before = comparison model, after = evaluated model)"
         )
     lines += ["", "## Overall", "", *_overall_table(report), ""]
+    lines += ["## Word confidence", "", *_confidence_section(report)]
     lines += ["## WER by slice", "", f"![WER by slice]({plot_name})", ""]
     for dimension in report.dimensions:
         lines += [f"### {cell(dimension)}", "", *_slice_table(report, dimension), ""]

@@ -46,8 +46,9 @@ def test_cli_table_json_and_empty(project: Project) -> None:
     listed = runner.invoke(build_app(), ["model", "list", "-p", root])
     assert listed.exit_code == 0, listed.output
     header, *rows = listed.output.splitlines()
-    assert header == "name\tbackend\tpath\tparent\tcreated"
+    assert header == "name\tbackend\tpath\tparent\tcreated\tconfidence"
     cells = [row.split("\t") for row in rows]
+    assert [c[-1] for c in cells] == ["uncalibrated"] * 3
     assert [c[:4] for c in cells] == [
         ["w2v", "ctc", "models/w2v", "-"],
         ["w2v-ft", "ctc", "models/w2v-ft", "w2v"],

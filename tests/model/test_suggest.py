@@ -156,6 +156,9 @@ def test_cli_builds_and_suggests(tmp_path, media):
     built = runner.invoke(app, ["lm", "build", "-p", str(tmp_path / "cli")])
     assert built.exit_code == 0, built.output
     assert "registered sphinx-catalog-v1" in built.output
+    # No dev labels: the build says it fitted no calibration, and why.
+    assert "only 0 labelled dev reference word(s)" in built.output
+    assert "sphinx-catalog-v1 stays uncalibrated" in built.output
     result = runner.invoke(
         app, ["suggest", "-p", str(tmp_path / "cli"), "--where", "status=unlabeled"]
     )

@@ -290,7 +290,10 @@
         span.style.left = (100 * (s0 - a)) / (b - a) + "%";
         span.style.width = (100 * (s1 - s0)) / (b - a) + "%";
       }
-      span.title = String(w.word) + ": confidence " + c.toFixed(2) + ", " +
+      const how = cur.calibrated
+        ? " (calibrated: chance the word is right; raw " + Number(w.raw_confidence).toFixed(2) + ")"
+        : " (uncalibrated raw score)";
+      span.title = String(w.word) + ": confidence " + c.toFixed(2) + how + ", " +
         Number(w.start_s).toFixed(2) + "–" + Number(w.end_s).toFixed(2) + " s";
       span.dataset.index = String(index);
       span.addEventListener("click", () => selectSuggestionWord(index));
