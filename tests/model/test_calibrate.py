@@ -131,8 +131,8 @@ def test_few_labels_say_so_and_stay_uncalibrated(project: Project) -> None:
 
 
 def test_calibration_options_are_checked(project: Project) -> None:
-    with pytest.raises(ModelError, match="reference='gold' is unknown"):
-        fit_calibration(project, MODEL, reference="gold")
+    with pytest.raises(ModelError, match="reference='silver' is unknown"):
+        fit_calibration(project, MODEL, reference="silver")
     with pytest.raises(ModelError, match="min_words=0"):
         fit_calibration(project, MODEL, min_words=0)
 
@@ -164,5 +164,5 @@ def test_model_calibrate_command_fits_and_reports(project: Project) -> None:
     listed = CliRunner().invoke(app, ["model", "list", "-p", str(project.root)])
     assert f"{MODEL}\tsphinx\t-\t-\t" in listed.output
     assert listed.output.splitlines()[1].endswith("\tcalibrated (40 dev words)")
-    bad = CliRunner().invoke(app, [*base, "--reference", "gold"])
-    assert bad.exit_code != 0 and "reference='gold' is unknown" in str(bad.exception)
+    bad = CliRunner().invoke(app, [*base, "--reference", "silver"])
+    assert bad.exit_code != 0 and "reference='silver' is unknown" in str(bad.exception)
