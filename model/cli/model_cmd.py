@@ -13,7 +13,7 @@ from voxcart.datasets.store.project import open_project
 from voxcart.model.backends.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
 from voxcart.model.backends.ctc_models import BACKEND, register_ctc_model
 from voxcart.model.errors import ModelError
-from voxcart.model.versions import list_model_versions, model_version_info
+from voxcart.model.versions import ModelVersionInfo, list_model_versions, model_version_info
 
 WHISPER = "whisper"
 
@@ -113,7 +113,11 @@ def _add_whisper(
 def list_cmd(
     project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
 ) -> None:
-    """List the registered model versions (a table with a header; --json for scripts)."""
+    """List the registered model versions (a table with a header; --json for scripts).
+
+    The status column says which version each base name loads (`live`: the newest promoted
+    `<base>-v<N>`) and which trained versions the dev check refused (`not promoted`).
+    """
     project = open_project(project_dir, db)
     try:
         versions = list_model_versions(project)
@@ -126,7 +130,7 @@ def list_cmd(
         typer.echo("no model registered yet; build one with `voxcart lm build`")
         return
     echo_table(
-        ("name", "backend", "path", "parent", "created"),
+        ("name", "backend", "path", "parent", "created", "status"),
         (
             (
                 v.name,
@@ -134,10 +138,18 @@ def list_cmd(
                 v.path or v.hub_id,
                 v.parent,
                 v.created_at.strftime("%Y-%m-%d %H:%M"),
+                _status(v),
             )
             for v in versions
         ),
     )
+
+
+def _status(version: ModelVersionInfo) -> str:
+    """`live` (its base name loads it), `not promoted` (refused by the dev check), else `-`."""
+    if version.live:
+        return "live"
+    return "-" if version.promoted else "not promoted"
 
 
 def register(app: typer.Typer) -> None:
