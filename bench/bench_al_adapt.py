@@ -45,6 +45,7 @@ def _run_rounds(run: Path) -> list[dict[str, object]]:
             name: json.loads(metrics or "{}")
             for name, metrics in db.execute("select name, metrics from model_versions")
         }
+        decoded = [_time(t) for (t,) in db.execute("select created_at from suggestions")]
     finally:
         db.close()
     out: list[dict[str, object]] = []
@@ -57,12 +58,14 @@ def _run_rounds(run: Path) -> list[dict[str, object]]:
             continue  # still selecting or training
         heldout = (models.get(model, {}).get("eval") or {}).get(HELDOUT) or {}
         acoustic = metrics.get("acoustic") or {}
-        if i + 1 < len(starts):
-            seconds: float | None = (starts[i + 1] - starts[i]).total_seconds()
+        stop = starts[i + 1] if i + 1 < len(starts) else None
+        if stop is not None:
+            seconds: float | None = (stop - starts[i]).total_seconds()
         elif end is not None:
             seconds = end - starts[i].timestamp()
         else:
             seconds = None
+        clips_decoded = sum(1 for t in decoded if t >= starts[i] and (stop is None or t < stop))
         out.append(
             {
                 "round": int(number),
@@ -75,6 +78,7 @@ def _run_rounds(run: Path) -> list[dict[str, object]]:
                 "kept": acoustic.get("kept"),
                 "bw_s": (acoustic.get("seconds") or {}).get("bw"),
                 "seconds": seconds,
+                "decoded": clips_decoded,
             }
         )
     return out
@@ -94,7 +98,10 @@ def main(out_dir: Path) -> None:
     start_model = str(start["model"])
     points: list[CurvePoint] = []
     complete: dict[tuple[str, int], bool] = {}
-    print("run               round  clips   min  heldout  LM-only dev  LM+MAP dev  kept   wall")
+    print(
+        "run               round  clips   min  heldout  LM-only dev  LM+MAP dev  kept   wall"
+        "  decoded"
+    )
     round_seconds: list[float] = []
     for run in sorted(p for p in (out_dir / "runs").iterdir() if p.is_dir()):
         strategy, _, seed_text = run.name.rpartition("-s")
@@ -112,6 +119,7 @@ def main(out_dir: Path) -> None:
                 f"  {_pct(row['wer'])}   {_pct(row['lm_only_dev'])}      "
                 f"{_pct(row['adapted_dev'])}  {row['kept']!s:5s}"
                 f" {wall / 60 if isinstance(wall, float) else float('nan'):5.1f}m"
+                f"  {row['decoded']:7d}"
             )
             if isinstance(row["wer"], float):
                 points.append(_point(strategy, seed, row))
@@ -122,20 +130,22 @@ def main(out_dir: Path) -> None:
         mean = sum(round_seconds) / len(round_seconds)
         print(f"\nround wall time: mean {mean / 60:.1f} min over {len(round_seconds)} round(s)")
     print(f"start model {start_model}: held-out WER {_pct(start_wer)}")
-    # Efficiency over the seeds whose random and other runs reached the same number of rounds.
+    # Efficiency over the seeds with random and another strategy, up to the last round that
+    # every strategy of the seed has finished (a partial simulation compares like with like).
     by_seed: dict[int, dict[str, int]] = defaultdict(dict)
     for p in points:
         by_seed[p.seed][p.strategy] = max(by_seed[p.seed].get(p.strategy, 0), p.round)
-    paired = [
-        s
-        for s, rounds in by_seed.items()
-        if "random" in rounds and len(rounds) > 1 and len(set(rounds.values())) == 1
-    ]
-    usable = [p for p in points if p.seed in paired]
-    if not usable:
-        print("no seed has random and another strategy at the same round yet")
+    common = {
+        seed: min(rounds.values())
+        for seed, rounds in by_seed.items()
+        if "random" in rounds and len(rounds) > 1 and min(rounds.values()) > 0
+    }
+    if not common:
+        print("no seed has random and another strategy past round 0 yet")
         return
-    print(f"label efficiency over seed(s) {sorted(paired)} (rounds {by_seed[paired[0]]}):")
+    last = min(common.values())
+    usable = [p for p in points if p.seed in common and p.round <= last]
+    print(f"label efficiency over seed(s) {sorted(common)}, rounds 0-{last}:")
     for eff in label_efficiency(usable):
         if eff.strategy == "random":
             continue
