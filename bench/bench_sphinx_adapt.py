@@ -8,16 +8,20 @@ bench-only stand-in for annotators) in growing sets and MAP-adapts the bundled a
 on each (``adapt_sphinx``, from the same LM). Every model is scored on the test split's
 held-out speakers against the hidden references, next to the unadapted LM-only model.
 
-With ``--augment`` it also builds ``far-field`` copies of the train clips (default banks:
-simulated rooms and generated noise) and a test set of the test clips with the REAL room
-impulse responses and noises of ``../shared/data`` (``--as-test-set``), then adapts on the
-largest labelled set twice, clean only and clean plus the far-field copies, and scores both on
-the clean test clips and on the real far-field test set.
+With ``--augment`` it also builds a test set of the test clips with the REAL room impulse
+responses and noises of ``../shared/data`` (``--as-test-set``), and augmented copies of the
+train clips with the default banks only (simulated rooms and generated noise: the real rooms
+are never trained on). It adapts on the largest labelled set clean only, then once per
+``--steps`` entry (``preset:copies``, applied cumulatively: ``far-field:1,far-field:3`` is one
+far-field copy per clip, then three), and scores each on the clean test clips and on the real
+far-field test set, relative to clean-only adaptation.
 
 Usage::
 
     python bench/bench_sphinx_adapt.py --clips 400 --sizes 30,100,300
     python bench/bench_sphinx_adapt.py --clips 240 --sizes 30,100 --augment
+    python bench/bench_sphinx_adapt.py --clips 240 --sizes 100 --augment \
+        --steps far-field:1,far-field:2,far-field:3,store-noise:1
 """
 
 from __future__ import annotations
@@ -69,6 +73,12 @@ def main() -> int:
     parser.add_argument("--speakers", type=int, default=16)
     parser.add_argument("--sizes", default="30,100,300", help="labelled train clips per row")
     parser.add_argument("--augment", action="store_true", help="also measure far-field copies")
+    parser.add_argument(
+        "--steps",
+        default="far-field:1",
+        help="with --augment: cumulative preset:copies steps, e.g. far-field:1,far-field:3",
+    )
+    parser.add_argument("--tau", type=float, default=10.0, help="MAP prior weight")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="build the project here")
     args = parser.parse_args()
@@ -102,7 +112,8 @@ def main() -> int:
             for size in [s for s in sizes if s <= len(order)]:
                 label_bench_only(project, order[:size])
                 began = time.perf_counter()
-                result = adapt_sphinx(project, base, f"map-{size}-v1", AdaptConfig(promote="never"))
+                config = AdaptConfig(promote="never", tau=args.tau)
+                result = adapt_sphinx(project, base, f"map-{size}-v1", config)
                 seconds = time.perf_counter() - began
                 after = test_rates(project, result.model_name)["test"]
                 rows.append((size, result, seconds, after))
@@ -123,20 +134,27 @@ def main() -> int:
                     f"{seconds:.1f} |"
                 )
             if args.augment:
-                augment_effect(project, base, rows[-1][0], args.seed)
+                augment_effect(project, base, rows[-1][0], args.seed, args.steps, args.tau)
         finally:
             project.close()
     return 0
 
 
-def augment_effect(project: Project, base: str, size: int, seed: int) -> None:
-    """Clean-only vs clean + far-field adaptation, on clean and real far-field test audio."""
+def augment_effect(
+    project: Project, base: str, size: int, seed: int, steps: str, tau: float
+) -> None:
+    """Clean-only vs clean + augmented adaptation, on clean and real far-field test audio.
+
+    `steps` is a comma-separated list of ``preset:copies`` applied in order and cumulatively
+    (``far-field:1,far-field:2`` adapts once with one far-field copy per clip, then once with
+    two); every step's copies come from the default banks (simulated rooms, generated noise),
+    never from the real recordings that build the test set.
+    """
     noise, rir = SHARED / "noise", SHARED / "rir"
     if not (noise.is_dir() and rir.is_dir()):
         print(f"augmentation effect skipped: no real noise/RIR recordings in {SHARED}")
         return
     began = time.perf_counter()
-    materialize(project, "far-field", copies=1, split="train", seed=seed)
     materialize(
         project,
         "far-field",
@@ -146,22 +164,44 @@ def augment_effect(project: Project, base: str, size: int, seed: int) -> None:
         as_test_set=TEST_SET,
         banks=project_banks(project.root, noise, rir),
     )
-    print(f"\naugmented copies built in {time.perf_counter() - began:.0f} s")
+    print(f"\nreal far-field test set built in {time.perf_counter() - began:.0f} s", flush=True)
     results = {}
-    for name, augmented in (("clean", False), ("clean+far-field", True)):
-        config = AdaptConfig(with_augmented=augmented, promote="never")
-        out = adapt_sphinx(project, base, f"aug-{name.replace('+', '-')}-v1", config)
+    config = AdaptConfig(with_augmented=False, promote="never", tau=tau)
+    out = adapt_sphinx(project, base, "aug-clean-v1", config)
+    results["clean"] = (out, test_rates(project, out.model_name))
+    applied: list[str] = []
+    for number, step in enumerate(s.strip() for s in steps.split(",") if s.strip()):
+        preset, _, copies = step.partition(":")
+        began = time.perf_counter()
+        materialize(project, preset, copies=int(copies or 1), split="train", seed=seed)
+        applied.append(step)
+        config = AdaptConfig(with_augmented=True, promote="never", tau=tau)
+        out = adapt_sphinx(project, base, f"aug-{number + 1}-v1", config)
+        name = "clean + " + " + ".join(applied)
         results[name] = (out, test_rates(project, out.model_name))
+        print(f"{name}: {time.perf_counter() - began:.0f} s", flush=True)
     results["none (LM only)"] = (None, test_rates(project, base))
-    print(f"adapted on {size} labelled clips (+ their far-field copies)")
-    print("| adapted on | utterances | clean test WER | real far-field test WER |")
-    print("|---|---|---|---|")
-    for name, (out, rates) in results.items():
-        noisy = next((v for k, v in rates.items() if k not in ("clean", "test")), (0.0, 0))
+    clean_only = results["clean"][1]
+    print(f"adapted on {size} labelled clips (+ their augmented copies), MAP tau {tau}")
+    print(
+        "| # | adapted on | utterances | clean test WER | real far-field test WER "
+        "| far-field vs clean-only | clean vs clean-only |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    ref_noisy = _noisy(clean_only)[0]
+    for number, (name, (out, rates)) in enumerate(results.items()):
+        noisy = _noisy(rates)
+        gain = (ref_noisy - noisy[0]) / ref_noisy if ref_noisy else 0.0
+        worse = (rates["clean"][0] - clean_only["clean"][0]) / clean_only["clean"][0]
         print(
-            f"| {name} | {out.used if out else '-'} | {100 * rates['clean'][0]:.1f}% "
-            f"({rates['clean'][1]}) | {100 * noisy[0]:.1f}% ({noisy[1]}) |"
+            f"| {number} | {name} | {out.used if out else '-'} | {100 * rates['clean'][0]:.1f}% "
+            f"({rates['clean'][1]}) | {100 * noisy[0]:.1f}% ({noisy[1]}) | "
+            f"{-100 * gain:+.1f}% | {100 * worse:+.1f}% |"
         )
+
+
+def _noisy(rates: dict[str, tuple[float, int]]) -> tuple[float, int]:
+    return next((v for k, v in rates.items() if k not in ("clean", "test")), (0.0, 0))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ relative to the project root, so that a project directory can be moved.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +110,17 @@ def latest_version(
     return best[1] if best else None
 
 
+def live_version_ids(session: Session, rows: Iterable[ModelVersion]) -> set[int]:
+    """The ids of the versions each base name among `rows` resolves to: for every
+    ``<base>-v<N>`` series, its newest promoted version (what ``--model <base>`` loads)."""
+    live = set()
+    for series in {row.name.rsplit("-v", 1)[0] for row in rows if "-v" in row.name}:
+        row = latest_version(session, series, promoted_only=True)
+        if row is not None:
+            live.add(row.id)
+    return live
+
+
 def find_model(session: Session, name: str) -> ModelVersion:
     """A model by exact name, or the newest promoted ``<name>-v<N>`` when `name` is a base name.
 
@@ -155,6 +166,10 @@ class ModelVersionInfo:
         created_at: when it was registered.
         calibrated_words: dev words its confidence calibration was fitted on; None where its
             confidences are uncalibrated.
+        promoted: False only for a trained version whose promotion check refused it (or has
+            not run yet); such a version is loaded only by its exact name.
+        live: whether it is what its base name resolves to (the newest promoted
+            ``<base>-v<N>``), i.e. the version ``--model <base>`` loads.
     """
 
     id: int
@@ -166,6 +181,8 @@ class ModelVersionInfo:
     hotwords: int
     created_at: datetime
     calibrated_words: int | None = None
+    promoted: bool = True
+    live: bool = False
 
 
 def list_model_versions(project: Project) -> list[ModelVersionInfo]:
@@ -196,6 +213,7 @@ def _model_infos(project: Project, model_id: int | None) -> list[ModelVersionInf
         stmt = stmt.where(ModelVersion.id == model_id)
     with project.session() as session:
         rows = session.execute(stmt).all()
+        live = live_version_ids(session, session.scalars(select(ModelVersion)))
         return [
             ModelVersionInfo(
                 id=row.id,
@@ -207,6 +225,8 @@ def _model_infos(project: Project, model_id: int | None) -> list[ModelVersionInf
                 hotwords=len((row.config or {}).get("hotwords") or ()),
                 created_at=row.created_at,
                 calibrated_words=_calibrated_words(row.metrics),
+                promoted=is_promoted(row),
+                live=row.id in live,
             )
             for row, parent_name in rows
         ]

@@ -18,7 +18,7 @@ from voxcart.datasets.store.schema import (
 )
 from voxcart.datasets.store.schema import utcnow as _utcnow
 from voxcart.labeler.services.submit import SUBMIT_SOURCE
-from voxcart.model.versions import PROMOTION_KEY, latest_version
+from voxcart.model.versions import PROMOTION_KEY, live_version_ids
 
 
 @dataclass(frozen=True)
@@ -102,23 +102,13 @@ class ModelVersionView:
     promotion: str = ""
 
 
-def _live_ids(session: Any, rows: Any) -> set[int]:
-    """The version each base name resolves to (its newest promoted ``<base>-v<N>``)."""
-    live = set()
-    for series in {row.name.rsplit("-v", 1)[0] for row in rows if "-v" in row.name}:
-        row = latest_version(session, series, promoted_only=True)
-        if row is not None:
-            live.add(row.id)
-    return live
-
-
 def model_versions(project: Project) -> list[ModelVersionView]:
     """Every registered model version, newest first, with its promotion check (dev WER
     before/after) and whether it is the live version of its base name."""
     with project.session() as session:
         rows = session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
         names = {row.id: row.name for row in rows}
-        live = _live_ids(session, rows)
+        live = live_version_ids(session, rows)
         views = []
         for row in rows:
             decision = dict((row.metrics or {}).get(PROMOTION_KEY) or {})

@@ -6,10 +6,12 @@ copies) and MAP- or MLLR-adapts pocketsphinx's bundled en-us acoustic model on t
 run starts from the bundled acoustics with all the labels so far, so that a clip is never
 counted twice by adapting an adapted model again. Work happens in
 ``<project>/runs/adapt/<job>/`` (the job is a digest of the corpus and the options), each step
-skipping what an earlier, interrupted run finished. The result is a new model version holding
-the LM it was trained with plus its own acoustic-model folder (``hmm/``) or MLLR transform; its
-folder is written completely before it is registered, so a killed run never leaves a
-half-registered model. The new version is then checked on dev (:mod:`voxcart.model.adapt.promote`).
+skipping what an earlier, interrupted run finished; the clips' features are shared by every run
+(``runs/adapt/features/``), so a later run featurises only clips it has not met. The result is
+a new model version holding the LM it was trained with plus its own acoustic-model folder
+(``hmm/``) or MLLR transform; its folder is written completely before it is registered, so a
+killed run never leaves a half-registered model. The new version is then checked on dev
+(:mod:`voxcart.model.adapt.promote`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ METHODS: tuple[str, ...] = ("map", "mllr")
 ADAPT_KEY = "acoustic"
 HMM_DIR = "hmm"
 RUNS_DIR = Path("runs") / "adapt"
+FEATURES_DIR = RUNS_DIR / "features"
+"""Every run's MFCC features, one file per clip uid, shared so that a clip is featurised once."""
 _LM_FILES = ("lm.arpa", "words.dict", "corpus.txt")
 _VERSION_RE = re.compile(r"^(?P<base>.+)-v\d+$")
 _REPORTED = 50
@@ -271,12 +275,13 @@ def adapt_sphinx(
 
     note("features")
     started = time.monotonic()
-    skipped = steps.compute_features(tools, hmm, corpus, work)
+    feat = project.root / FEATURES_DIR
+    skipped = steps.compute_features(tools, hmm, corpus, work, feat)
     _timed(seconds, "features", started)
     dictionary = _training_dict(
         lm_folder / str(base_config.get("dict", "words.dict")), corpus, work
     )
-    prepared = steps.write_training_lists(corpus, _vocabulary(dictionary, hmm), work)
+    prepared = steps.write_training_lists(corpus, _vocabulary(dictionary, hmm), work, feat)
     skipped.update(prepared.skipped)
     if not prepared.used:
         raise ModelError(
@@ -291,7 +296,7 @@ def adapt_sphinx(
     else:
         note("alignment (bw)")
         started = time.monotonic()
-        failed = steps.baum_welch(tools, hmm, dictionary, work, mdef, mixw)
+        failed = steps.baum_welch(tools, hmm, dictionary, work, mdef, mixw, feat)
         _timed(seconds, "bw", started)
         bw_done.write_text(json.dumps({"failed": list(failed)}), encoding="utf-8")
     skipped.update({uid: "bw could not align it" for uid in failed})

@@ -9,6 +9,7 @@ rerun skips what is done.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -87,21 +88,27 @@ def _decoder_args(hmm: Path) -> list[str]:
 
 
 def compute_features(
-    tools: SphinxTools, hmm: Path, utterances: Sequence[Utterance], work: Path
+    tools: SphinxTools, hmm: Path, utterances: Sequence[Utterance], work: Path, feat: Path
 ) -> dict[str, str]:
-    """Write ``feat/<uid>.mfc`` for each utterance that has none yet.
+    """Write ``<feat>/<uid>.mfc`` for each utterance that has none yet.
+
+    `feat` may be shared by many runs (a clip's audio and the front end never change, so its
+    features are computed once per project): files are written in the run's own ``work``
+    folder and renamed into place, so that a killed run never leaves a truncated one there.
 
     Returns:
         uid -> reason for the utterances whose audio could not be read.
     """
-    feat, wav = work / "feat", work / "wav"
+    wav, fresh = work / "wav", work / "feat.tmp"
     feat.mkdir(parents=True, exist_ok=True)
     failed: dict[str, str] = {}
     todo = [u for u in utterances if not (feat / f"{u.uid}.mfc").is_file()]
     for start in range(0, len(todo), _FE_BATCH):
         batch = todo[start : start + _FE_BATCH]
         shutil.rmtree(wav, ignore_errors=True)
+        shutil.rmtree(fresh, ignore_errors=True)
         wav.mkdir()
+        fresh.mkdir()
         names = []
         for utt in batch:
             try:
@@ -132,18 +139,21 @@ def compute_features(
                 "-ei",
                 "wav",
                 "-do",
-                feat,
+                fresh,
                 "-eo",
                 "mfc",
             ],
             work / "sphinx_fe.log",
         )
+        for name in names:
+            os.replace(fresh / f"{name}.mfc", feat / f"{name}.mfc")
     shutil.rmtree(wav, ignore_errors=True)
+    shutil.rmtree(fresh, ignore_errors=True)
     return failed
 
 
 def write_training_lists(
-    utterances: Sequence[Utterance], vocabulary: set[str], work: Path
+    utterances: Sequence[Utterance], vocabulary: set[str], work: Path, feat: Path
 ) -> Prepared:
     """The control and transcription files of the utterances that have features and whose
     every word the dictionary knows."""
@@ -151,7 +161,7 @@ def write_training_lists(
     skipped: dict[str, str] = {}
     lines: list[str] = []
     for utt in utterances:
-        if not (work / "feat" / f"{utt.uid}.mfc").is_file():
+        if not (feat / f"{utt.uid}.mfc").is_file():
             skipped.setdefault(utt.uid, "no features")
             continue
         unknown = [w for w in utt.text.split() if w not in vocabulary]
@@ -185,7 +195,13 @@ def mixture_weights(hmm: Path, work: Path) -> Path:
 
 
 def baum_welch(
-    tools: SphinxTools, hmm: Path, dictionary: Path, work: Path, mdef: Path, mixw: Path
+    tools: SphinxTools,
+    hmm: Path,
+    dictionary: Path,
+    work: Path,
+    mdef: Path,
+    mixw: Path,
+    feat: Path,
 ) -> tuple[str, ...]:
     """One ``bw`` pass over train.fileids into ``accum/``.
 
@@ -218,7 +234,7 @@ def baum_welch(
             "-lsnfn",
             work / "train.transcription",
             "-cepdir",
-            work / "feat",
+            feat,
             "-accumdir",
             accum,
         ],

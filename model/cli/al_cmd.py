@@ -19,7 +19,7 @@ from voxcart.model.al.sim_config import DEFAULT_STRATEGIES, START_MODELS, Simula
 from voxcart.model.al.simulate import simulate, summary_rows
 from voxcart.model.al.train import EVAL_SPLITS, train_round
 from voxcart.model.errors import ModelError
-from voxcart.model.train.config import load_train_config
+from voxcart.model.train.config import TrainConfig, load_train_config
 
 StrategyOption = Annotated[
     str,
@@ -60,9 +60,13 @@ EvalOption = Annotated[
 TrainConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--train-config",
-        help="ctc models: a train.toml of fine-tuning settings (see `voxcart train --help`).",
+        "--config",
+        help="ctc models: a train.toml of fine-tuning settings (as `voxcart train --config`).",
     ),
+]
+OldTrainConfigOption = Annotated[
+    Path | None,
+    typer.Option("--train-config", hidden=True, help="Deprecated spelling of --config."),
 ]
 DeviceOption = Annotated[str, typer.Option(help="ctc models: auto, cpu or cuda.")]
 ReferenceOption = Annotated[
@@ -177,6 +181,19 @@ AdaptOption = Annotated[
 ]
 
 
+def _train_settings(config: Path | None, old_spelling: Path | None) -> TrainConfig | None:
+    """The settings of `--config` (or of its deprecated spelling `--train-config`), or None."""
+    if old_spelling is not None:
+        if config is not None and config != old_spelling:
+            raise ModelError(
+                f"--config {config} and --train-config {old_spelling} disagree; "
+                "pass --config only (--train-config is its deprecated spelling)"
+            )
+        typer.echo("voxcart: warning: --train-config is deprecated; use --config", err=True)
+        config = old_spelling
+    return load_train_config(config) if config is not None else None
+
+
 def train_cmd(
     project_dir: ProjectOption = Path("."),
     db: DbOption = None,
@@ -188,12 +205,13 @@ def train_cmd(
     eval_splits: EvalOption = "dev,test",
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
+    old_train_config: OldTrainConfigOption = None,
     device: DeviceOption = "auto",
     adapt: AdaptOption = "none",
 ) -> None:
     """Build the next model from the labels so far (sphinx: rebuild the LM and optionally
     adapt the acoustics; ctc: fine-tune), re-suggest, and evaluate it."""
-    settings = load_train_config(train_config) if train_config is not None else None
+    settings = _train_settings(train_config, old_train_config)
     project = open_project(project_dir, db)
     try:
         result = train_round(
@@ -300,6 +318,7 @@ def run_cmd(
     eval_splits: EvalOption = "dev,test",
     reference: ReferenceOption = "human",
     train_config: TrainConfigOption = None,
+    old_train_config: OldTrainConfigOption = None,
     device: DeviceOption = "auto",
     adapt: AdaptOption = "none",
 ) -> None:
@@ -319,7 +338,7 @@ def run_cmd(
         pool_sample=pool_sample,
         eval_splits=comma_list(eval_splits),
         reference=reference,
-        train_config=load_train_config(train_config) if train_config is not None else None,
+        train_config=_train_settings(train_config, old_train_config),
         device=device,
         adapt=adapt,
     )

@@ -16,7 +16,12 @@ from voxcart.model.backends.ctc_decode import DEFAULT_BEAM_WIDTH, METHODS
 from voxcart.model.backends.ctc_models import BACKEND, register_ctc_model
 from voxcart.model.errors import ModelError
 from voxcart.model.suggest import DEFAULT_BATCH_SIZE
-from voxcart.model.versions import CATALOG_MODEL, list_model_versions, model_version_info
+from voxcart.model.versions import (
+    CATALOG_MODEL,
+    ModelVersionInfo,
+    list_model_versions,
+    model_version_info,
+)
 
 WHISPER = "whisper"
 
@@ -116,8 +121,13 @@ def _add_whisper(
 def list_cmd(
     project_dir: ProjectOption = Path("."), db: DbOption = None, as_json: JsonOption = False
 ) -> None:
-    """List the registered model versions (a table with a header; --json for scripts), with
-    whether each one's word confidences are calibrated (`voxcart model calibrate`)."""
+    """List the registered model versions (a table with a header; --json for scripts).
+
+    The status column says which version each base name loads (`live`: the newest promoted
+    `<base>-v<N>`) and which trained versions the dev check refused (`not promoted`); the
+    confidence column whether each one's word confidences are calibrated (`voxcart model
+    calibrate`).
+    """
     project = open_project(project_dir, db)
     try:
         versions = list_model_versions(project)
@@ -130,7 +140,7 @@ def list_cmd(
         typer.echo("no model registered yet; build one with `voxcart lm build`")
         return
     echo_table(
-        ("name", "backend", "path", "parent", "created", "confidence"),
+        ("name", "backend", "path", "parent", "created", "status", "confidence"),
         (
             (
                 v.name,
@@ -138,6 +148,7 @@ def list_cmd(
                 v.path or v.hub_id,
                 v.parent,
                 v.created_at.strftime("%Y-%m-%d %H:%M"),
+                _status(v),
                 "uncalibrated"
                 if v.calibrated_words is None
                 else f"calibrated ({v.calibrated_words} dev words)",
@@ -215,6 +226,13 @@ def calibrate_cmd(
     if fit.decoded:
         typer.echo(f"transcribed {fit.decoded} dev clip(s) the model had not suggested yet")
     typer.echo(fit.message)
+
+
+def _status(version: ModelVersionInfo) -> str:
+    """`live` (its base name loads it), `not promoted` (refused by the dev check), else `-`."""
+    if version.live:
+        return "live"
+    return "-" if version.promoted else "not promoted"
 
 
 def register(app: typer.Typer) -> None:

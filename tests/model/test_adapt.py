@@ -212,10 +212,33 @@ def test_a_killed_run_resumes_and_registers_one_model(adapted: Path, tmp_path: P
         assert names.count("resumed-v1") == 1
         assert (root / "models" / "resumed-v1" / "mllr_matrix").is_file()
         assert not list((root / "models").glob(".*.tmp"))
-        work = next((root / "runs" / "adapt").iterdir())
+        work = next(p for p in (root / "runs" / "adapt").iterdir() if p.name != "features")
         assert json.loads((work / "job.json").read_text())["name"] == "resumed-v1"
     finally:
         project.close()
+
+
+@needs_tools
+def test_a_later_run_reuses_the_features_of_clips_already_featurised(
+    adapted: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(adapted, root)
+    features = root / "runs" / "adapt" / "features"
+    before = {f.name: f.stat().st_mtime_ns for f in features.glob("*.mfc")}
+    assert len(before) > 20
+    project = open_project(root)
+    try:
+        # Another tau is another job (its own work folder) over the same labelled clips.
+        result = adapt_sphinx(
+            project, "sphinx-catalog-v1", "tau-v1", AdaptConfig(tau=20.0, promote="never")
+        )
+    finally:
+        project.close()
+    assert result.created and result.used > 20
+    assert {f.name: f.stat().st_mtime_ns for f in features.glob("*.mfc")} == before
+    jobs = [p for p in (root / "runs" / "adapt").iterdir() if p.name != "features"]
+    assert len(jobs) == 2 and not any((job / "feat").exists() for job in jobs)
 
 
 def test_missing_tools_fail_with_one_error_line(
