@@ -71,6 +71,8 @@ _CURRENCY_PREFIX_RE = re.compile(
 _CODES = "|".join(re.escape(c) for c in sorted(CURRENCY_BY_CODE, key=len, reverse=True))
 _CURRENCY_CODE_RE = re.compile(_NOT_AFTER + r"(" + _NUM + r")\s?(" + _CODES + r")" + _END)
 _ORDINAL_RE = re.compile(_NOT_AFTER + r"(\d+)(?:st|nd|rd|th|ST|ND|RD|TH)" + _END)
+# An SAE oil viscosity grade ("5W-30", "10w40") is said "five w thirty", never as watts.
+_VISCOSITY_RE = re.compile(_NOT_AFTER + r"(\d{1,2})[wW]-?(\d{1,2})" + _END)
 _DECADE_RE = re.compile(_NOT_AFTER + r"(\d{0,2}[1-9]0)'?s" + _END)
 _QUOTE_UNITS = {"'", '"'}
 _UNIT_SYMBOLS = "|".join(
@@ -238,6 +240,7 @@ def normalize(text: str) -> str:
         s = _ORDINAL_RE.sub(lambda m: f" {ordinal_to_words(int(m.group(1)))} ", s)
         s = _DECADE_RE.sub(_decade, s)
         s = _FRACTION_RE.sub(lambda m: f" {_FRACTIONS[m.group(1)]} ", s)
+        s = _VISCOSITY_RE.sub(lambda m: f" {_int_words(m.group(1))} w {_int_words(m.group(2))} ", s)
         s = _UNIT_RE.sub(_unit, s)
         s = _INCH_IN_RE.sub(lambda m: f" {_number_words(m.group(1))} inch ", s)
         s = _HASH_RE.sub(" number ", s)

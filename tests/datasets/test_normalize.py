@@ -332,3 +332,16 @@ def test_round_trip_is_stable_on_product_like_text(text: str) -> None:
 def test_to_written_of_empty_and_noise() -> None:
     assert to_written("") == ""
     assert to_written("<b></b> !!") == ""
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("5W-30 motor oil", "five w thirty motor oil"),
+        ("10w40", "ten w forty"),
+        ("0W-20", "zero w twenty"),
+        ("a 60W bulb", "a sixty watts bulb"),
+    ],
+)
+def test_oil_viscosity_grades_are_said_as_grades_not_watts(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
