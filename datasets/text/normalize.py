@@ -15,7 +15,7 @@ Rules, applied in this order on the cased text:
 5. Units after a number (table in :mod:`voxcart.datasets.text.units`): "32GB" / "32 GB" ->
    "thirty two gigabytes", "10 oz" -> "ten ounces", '65"' -> "sixty five inch". "65 in" is read
    as inches only at the end of a phrase or before a display noun (tv, monitor, ...), so that
-   "2 in 1" stays "two in one".
+   "2 in 1" stays "two in one". An oil viscosity grade is not a unit: "5W-30" -> "five w thirty".
 6. Model codes: a token mixing letters and digits ("PS5", "1000XM5", "4K") is split into letter
    and digit runs; letter runs of up to three letters are spelled letter by letter, longer ones
    kept as words, digit runs read as numbers. In a hyphenated compound holding a digit
