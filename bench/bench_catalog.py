@@ -148,17 +148,14 @@ def main() -> int:
         cache=args.cache,
     )
     voxcart = Path(sys.executable).parent / "voxcart"
+    datasets = [
+        name
+        for name, on in (("heldout", not args.no_heldout), ("demo", args.demo), ("real", args.real))
+        if on
+    ]
     config = {
         **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
-        "datasets": [
-            d
-            for d, on in (
-                ("heldout", not args.no_heldout),
-                ("demo", args.demo),
-                ("real", args.real),
-            )
-            if on
-        ],
+        "datasets": datasets,
         "real_data_present": SHARED.is_dir(),
         "voxcart": str(voxcart),
         "commit": _git("rev-parse", "--short", "HEAD"),
@@ -172,7 +169,7 @@ def main() -> int:
     rows: list[DatasetRow] = []
     with tempfile.TemporaryDirectory(prefix="bench-catalog-") as tmp:
         base = args.keep.resolve() if args.keep else Path(tmp)
-        for name in config["datasets"]:
+        for name in datasets:
             work = base / name
             work.mkdir(parents=True, exist_ok=True)
             cli = Cli(voxcart, work / "project")
