@@ -184,6 +184,7 @@ def main() -> int:
                 f"{sum(s.cpu_s for s in cli.log):.0f} s CPU (step wall/CPU: {steps})",
                 flush=True,
             )
+            print("\n".join(table(rows[-1:])[2:]), flush=True)  # each dataset's rows at once
     print()
     print("\n".join(table(rows)))
     print()
