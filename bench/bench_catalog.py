@@ -196,6 +196,10 @@ def main() -> int:
                 f"{row.dataset}: LM coverage from {row.coverage_source}; dev words the LM "
                 f"cannot say: {', '.join(row.oov) or 'none'}"
             )
+        for label, score in row.scores.items():
+            if score.slices:
+                parts = ", ".join(f"{k} {_pct(v)}" for k, v in score.slices.items())
+                print(f"{row.dataset}: {label} test WER by slice: {parts}")
         for line in verdicts(row):
             print(line)
     print(f"targets (issue 13): {TARGETS}")
@@ -209,7 +213,13 @@ def main() -> int:
 
 def _row_dict(row: DatasetRow) -> dict[str, object]:
     def score(s: ModelScore) -> dict[str, object]:
-        return {"model": s.model, **s.metrics.to_dict(), "target_top1": s.target_top1, "rtf": s.rtf}
+        return {
+            "model": s.model,
+            **s.metrics.to_dict(),
+            "target_top1": s.target_top1,
+            "rtf": s.rtf,
+            "wer_by_slice": s.slices,
+        }
 
     return {
         "dataset": row.dataset,

@@ -22,7 +22,7 @@ import resource
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from voxcart.datasets.catalog.store import load_vocabulary
 from voxcart.datasets.store.project import open_project
 from voxcart.datasets.store.schema import Clip, ModelVersion, Suggestion
 from voxcart.datasets.text.normalize import normalize
-from voxcart.model.eval.metrics import Metrics, aggregate, score_clip
+from voxcart.model.eval.metrics import ClipScore, Metrics, aggregate, score_clip
 from voxcart.model.eval.product_search import ProductSearch
 
 SPLIT_SEED_TRIES = 40
@@ -61,6 +61,8 @@ class Reference:
     path: Path
     text: str
     target_sku: str = ""
+    speaker: str = ""
+    condition: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class ModelScore:
             (one decode thread) times the CPU share the process got; None when nothing was
             decoded in this run.
         ece: expected calibration error if ``voxcart eval`` reports one, else None.
+        slices: WER by ``speaker:<id>`` and ``condition:<clean|noisy>``.
     """
 
     model: str
@@ -82,6 +85,7 @@ class ModelScore:
     target_top1: float | None
     rtf: float | None
     ece: float | None = None
+    slices: dict[str, float | None] = field(default_factory=dict)
 
 
 class Cli:
@@ -223,18 +227,19 @@ def score_test(cli: Cli, model: str, refs: list[Reference], work: Path, gold: bo
         cli.run("eval", "--model", model, "--split", "test", "--reference", "gold", "-o", str(out))
         report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
         return ModelScore(model, metrics_from_dict(report["overall"]), None, rtf, find_ece(report))
-    metrics, target = score_suggestions(cli.project, model, refs)
-    return ModelScore(model, metrics, target, rtf)
+    metrics, target, slices = score_suggestions(cli.project, model, refs)
+    return ModelScore(model, metrics, target, rtf, slices=slices)
 
 
 def score_suggestions(
     project_dir: Path, model: str, refs: list[Reference]
-) -> tuple[Metrics, float | None]:
+) -> tuple[Metrics, float | None, dict[str, float | None]]:
     """Score `model`'s stored suggestions for the referenced clips (read-only).
 
     Returns:
         The library's metrics (WER, entity error, search success against the reference's top
-        product) and the share of clips with a target whose hypothesis finds the target first.
+        product), the share of clips with a target whose hypothesis finds the target first, and
+        WER by speaker and by condition.
     """
     by_uid = {r.uid: r for r in refs}
     project = open_project(project_dir)
@@ -263,7 +268,13 @@ def score_suggestions(
         bool((found := search.search(hyps[r.uid], 1)) and found[0] == r.target_sku)
         for r in targeted
     ]
-    return aggregate(scores), (sum(hits) / len(hits) if hits else None)
+    groups: dict[str, list[ClipScore]] = {}
+    for ref, score in zip(refs, scores, strict=True):
+        for key in (f"speaker:{ref.speaker}", f"condition:{ref.condition}"):
+            if not key.endswith(":"):
+                groups.setdefault(key, []).append(score)
+    slices = {key: aggregate(items).wer for key, items in sorted(groups.items())}
+    return aggregate(scores), (sum(hits) / len(hits) if hits else None), slices
 
 
 def metrics_from_dict(data: dict[str, Any]) -> Metrics:

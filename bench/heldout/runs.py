@@ -141,7 +141,10 @@ def run_heldout(cli: Cli, work: Path, opts: RunOptions) -> DatasetRow:
     labelled = [r for r in rows if splits[r["id"]][0] in ("train", "dev")]
     _import_labels(cli, labelled, work, audio)
     test = [c for c in clips if splits[c.id][0] == "test"]
-    refs = [Reference(c.id, audio / c.path, c.transcript, c.target_sku) for c in test]
+    refs = [
+        Reference(c.id, audio / c.path, c.transcript, c.target_sku, c.speaker, c.condition)
+        for c in test
+    ]
     row.test_clips, row.test_speakers = len(refs), len({c.speaker for c in test})
     dev_texts = [c.transcript for c in clips if splits[c.id][0] == "dev"]
     _models(cli, row, refs, dev_texts, work, opts)
@@ -199,7 +202,7 @@ def run_demo(cli: Cli, work: Path, opts: RunOptions) -> DatasetRow:
     ]
     _import_labels(cli, labelled, work, cli.project)
     test = [c for c in clips if c[1] == "test"]
-    refs = [Reference(uid, path, text) for uid, _s, _spk, text, path in test]
+    refs = [Reference(uid, path, text, "", spk) for uid, _s, spk, text, path in test]
     row.test_clips, row.test_speakers = len(refs), len({c[2] for c in test})
     dev_texts = [c[3] for c in clips if c[1] == "dev"]
     _models(cli, row, refs, dev_texts, work, opts)
