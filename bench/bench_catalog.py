@@ -11,8 +11,8 @@ enter the project (see the GOLD SWITCH in ``bench/heldout/pipeline.py``).
 
 Usage::
 
-    nice -n 10 python bench/bench_catalog.py                 # ~10-15 min on 2 idle cores
-    python bench/bench_catalog.py --quick                    # ~3 min smoke run
+    nice -n 10 python bench/bench_catalog.py                 # ~7 CPU-minutes
+    python bench/bench_catalog.py --quick                    # smoke run, ~3.5 CPU-minutes
     python bench/bench_catalog.py --demo --real              # also the demo and real speech
     python bench/bench_catalog.py --clips 240 --voices 12 --seed 1 --noisy-share 0.5 --keep out
 """
