@@ -52,7 +52,7 @@ def table(rows: list[DatasetRow]) -> list[str]:
     """One markdown table: a line per dataset and model."""
     head = (
         "| data | model | test clips (speakers) | WER | x generic | entity error | search@1 "
-        "| search@5 | target@1 | LM coverage dev | ECE (dev) | RTF/core |"
+        "| search@5 | target@1 | LM coverage dev | ECE (test) | RTF/core |"
     )
     out = [head, "|" + "---|" * 12]
     for row in rows:

@@ -302,21 +302,13 @@ def metrics_from_dict(data: dict[str, Any]) -> Metrics:
 
 
 def find_ece(data: object) -> float | None:
-    """The first number under a key named like ``ece`` anywhere in an eval report."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if "ece" in str(key).lower().split("_") and isinstance(value, int | float):
-                return float(value)
-        for value in data.values():
-            if (found := find_ece(value)) is not None:
-                return found
+    """Expected calibration error from an eval report's ``confidence`` block: the calibrated
+    value where the model has a calibration, else the raw one (None: not reported)."""
+    block = data.get("confidence") if isinstance(data, dict) else None
+    if not isinstance(block, dict):
+        return None
+    for key in ("ece_calibrated", "ece_raw"):
+        value = block.get(key)
+        if isinstance(value, int | float):
+            return float(value)
     return None
-
-
-def dev_ece(cli: Cli, model: str, work: Path) -> float | None:
-    """ECE of `model` on the dev split's human labels, if ``voxcart eval`` reports it."""
-    out = work / f"eval-dev-{model}"
-    shutil.rmtree(out, ignore_errors=True)
-    cli.run("eval", "--model", model, "--split", "dev", "-o", str(out))
-    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
-    return find_ece({k: v for k, v in report.items() if k != "clips"})
