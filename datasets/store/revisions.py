@@ -156,14 +156,18 @@ def counts_as_label(label_sources: Sequence[str] = ()) -> ColumnElement[bool]:
     return labelled
 
 
+def split_labels(
+    split: ColumnElement[bool], label_sources: Sequence[str] = ()
+) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on a current revision (joined with its :class:`Clip`) that is a label of
+    the clips `split` selects: it counts as a label (:func:`counts_as_label`) and its status is
+    a label's (:data:`~voxcart.datasets.store.schema.LABEL_STATUSES`: accepted, corrected,
+    typed, reviewed). Join the revision to :func:`latest_revision_ids` first."""
+    return (counts_as_label(label_sources), Revision.status.in_(LABEL_STATUSES), split)
+
+
 def training_labels(label_sources: Sequence[str] = ()) -> tuple[ColumnElement[bool], ...]:
-    """The conditions on a current revision (joined with its :class:`Clip`) whose text a model
-    may train on: it counts as a label (:func:`counts_as_label`), its status is a label's
-    (:data:`~voxcart.datasets.store.schema.LABEL_STATUSES`: accepted, corrected, typed, reviewed),
-    and its clip is in the train split or not split yet (dev and test stay out, so that
-    evaluation stays honest). Join the revision to :func:`latest_revision_ids` first."""
-    return (
-        counts_as_label(label_sources),
-        Revision.status.in_(LABEL_STATUSES),
-        or_(Clip.split.is_(None), Clip.split == Split.TRAIN),
-    )
+    """The conditions on a current revision whose text a model may train on
+    (:func:`split_labels`) of clips in the train split or not split yet (dev and test stay
+    out, so that evaluation stays honest)."""
+    return split_labels(or_(Clip.split.is_(None), Clip.split == Split.TRAIN), label_sources)

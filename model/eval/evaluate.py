@@ -213,9 +213,12 @@ def split_references(session: Session, split: str, reference: str) -> dict[int, 
     Raises:
         ModelError: an unknown split or reference.
     """
-    reference = canonical_reference(reference)
     _check_args(split, 1)
-    clips = _split_clips(session, split)
+    return _references(session, _split_clips(session, split), canonical_reference(reference))
+
+
+def _references(session: Session, clips: Sequence[_ClipRow], reference: str) -> dict[int, str]:
+    """Clip id -> reference text of those `clips` that have one (`reference`: human or gold)."""
     if reference == "gold":
         return gold_references(
             session, [Lineage(c.clip_id, c.parent_id, c.facts.origin) for c in clips]
@@ -376,12 +379,7 @@ def evaluate(
                 f"split {split!r} has no clips; assign splits with `voxcart split` or choose "
                 f"another --split ({', '.join(SPLITS)})"
             )
-        lineage = [Lineage(c.clip_id, c.parent_id, c.facts.origin) for c in clips]
-        refs = (
-            gold_references(session, lineage)
-            if reference == "gold"
-            else human_references(session, [c.clip_id for c in clips])
-        )
+        refs = _references(session, clips, reference)
         vocabulary: EntityVocabulary | None = load_vocabulary(session)
         search: ProductSearch | None = ProductSearch.from_session(session)
         gold_splits = references_by_split(session) if not refs and reference == "gold" else {}

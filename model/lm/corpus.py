@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxcart.datasets.catalog.store import load_vocabulary
-from voxcart.datasets.store.revisions import latest_revision_ids, training_labels
+from voxcart.datasets.store.revisions import latest_revision_ids, split_labels, training_labels
 from voxcart.datasets.store.schema import (
     Clip,
     Product,
@@ -248,9 +248,11 @@ def accepted_transcripts(
         label_sources: non-human revision sources that count as labels too (e.g. ``oracle``).
         split: read this split's transcripts instead (dev for tuning).
     """
-    conditions = training_labels(label_sources)
-    if split is not None:
-        conditions = (*conditions[:2], Clip.split == split)
+    conditions = (
+        training_labels(label_sources)
+        if split is None
+        else split_labels(Clip.split == split, label_sources)
+    )
     latest = latest_revision_ids()
     query = (
         select(Revision.normalized)
