@@ -29,6 +29,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import resource
 import tempfile
 import threading
 import time
@@ -53,7 +54,14 @@ CYCLES = ("separate", "merged")
 """``separate``: submit, then lease in a second transaction (the baseline); ``merged``: the
 next lease inside the submit's transaction."""
 
-TRANSCRIPT = "show me red running shoes under fifty dollars"
+TRANSCRIPTS = tuple(
+    f"show me {color} running shoes size {size} under ${price}"
+    for color in ("red", "blue", "black", "white", "grey", "green", "pink", "navy")
+    for size in range(5, 14)
+    for price in range(19, 200, 10)
+)
+"""What annotators type: 1,368 distinct transcripts with a size and a price to normalize (one
+repeated text would measure a warm normalizer cache, not a submit)."""
 
 
 @dataclass
@@ -121,18 +129,19 @@ def populate(project: Project, tasks: int, annotators: int) -> list[int]:
 
 def cycle(project: Project, user_id: int, task: LeasedTask, merged: bool) -> LeasedTask | None:
     """Submit `task` and get the user's next one, the `merged` or the separate way."""
+    transcript = TRANSCRIPTS[(task.task_id * 7919) % len(TRANSCRIPTS)]
     if merged:
         result = submit(
             project,
             user_id,
             task.task_id,
             task.clip_id,
-            TRANSCRIPT,
+            transcript,
             "corrected",
             then_lease=next_lease(),
         )
         return result.next_task
-    submit(project, user_id, task.task_id, task.clip_id, TRANSCRIPT, "corrected")
+    submit(project, user_id, task.task_id, task.clip_id, transcript, "corrected")
     return lease_for(project, user_id)
 
 
@@ -161,6 +170,28 @@ def _server_cpu_s(project: Project) -> float:
             continue
         ticks += int(fields[11]) + int(fields[12])  # utime + stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from Linux /proc/stat (else 0s).
+
+    The share of busy time over a run tells a saturated machine (near 100%: latency is
+    queueing for CPU) from waiting on locks or I/O (well below).
+    """
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _client_cpu_s() -> float:
+    """CPU seconds of this process and of its finished child processes (the pool's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def cpu_per_cycle(project: Project, user_id: int, merged: bool, n: int) -> tuple[float, float]:
@@ -273,6 +304,10 @@ class Outcome:
     """CPU per cycle of one annotator alone: client process, database server."""
     run_total: StatementTally
     """Everything the annotators ran (first leases included)."""
+    busy: float
+    """Share of the machine's CPU time that was busy during the run (all processes)."""
+    client_ms: float
+    """Annotator processes' CPU per cycle during the run (contention included)."""
 
     @property
     def rate(self) -> float:
@@ -290,7 +325,9 @@ class Outcome:
             f"{'':<20}one cycle: {self.one_cycle.statements} statements in "
             f"{self.one_cycle.transactions} transaction(s) = {self.one_cycle.round_trips} "
             f"PostgreSQL round trips; run average {per:.2f} statements/cycle; alone "
-            f"{self.cpu_ms[0]:.2f} ms client + {self.cpu_ms[1]:.2f} ms server CPU/cycle"
+            f"{self.cpu_ms[0]:.2f} ms client + {self.cpu_ms[1]:.2f} ms server CPU/cycle; "
+            f"under load {self.client_ms:.2f} ms client CPU/cycle, machine CPU "
+            f"{100 * self.busy:.0f}% busy"
         )
 
 
@@ -324,6 +361,8 @@ def measure(
     url = project.db_url
     project.close()
     stored_before = _stored_revisions(root, url)
+    busy0, total0 = machine_cpu()
+    client0 = _client_cpu_s()
     t0 = time.perf_counter()
     if processes <= 1:
         total = run_threads(str(root), url, users, seconds, think_ms, 1, merged)
@@ -342,6 +381,8 @@ def measure(
         for part in parts:
             total.merge(part)
     wall = time.perf_counter() - t0
+    client_s = _client_cpu_s() - client0
+    busy1, total1 = machine_cpu()
     stored = _stored_revisions(root, url) - stored_before
     doubles = sum(1 for n in Counter(total.leased).values() if n > 1)
     return Outcome(
@@ -360,6 +401,8 @@ def measure(
         one_cycle=one,
         cpu_ms=cpu,
         run_total=StatementTally(total.statements, total.transactions),
+        busy=(busy1 - busy0) / max(total1 - total0, 1e-9),
+        client_ms=client_s / max(1, len(total.latencies)) * 1000,
     )
 
 

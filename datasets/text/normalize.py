@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from voxcart.datasets.text.numbers import (
     digits_to_words,
@@ -232,6 +233,22 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize needs a str, got {type(text).__name__}")
+    if len(text) <= _CACHED_CHARS:
+        return _spoken_cached(text)
+    return _spoken(text)
+
+
+_CACHED_CHARS = 512
+"""Texts up to this length are remembered (a submit normalizes its transcript twice, an
+evaluation its references once per model); longer ones are computed every time."""
+
+
+@lru_cache(maxsize=8192)
+def _spoken_cached(text: str) -> str:
+    return _spoken(text)
+
+
+def _spoken(text: str) -> str:
     s = _prepare(text)
     if any(c.isdigit() for c in s) or "#" in s:
         s = _RESOLUTION_RE.sub(lambda m: f" {RESOLUTIONS[m.group(1)]} p ", s)

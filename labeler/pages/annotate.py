@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import streamlit as st
@@ -34,6 +35,7 @@ from voxcart.labeler.services.annotate import (
     annotator_counters,
     lease_for,
     load_item,
+    next_lease,
 )
 from voxcart.labeler.services.checks import TranscriptWarning
 from voxcart.labeler.services.editor_events import (
@@ -161,15 +163,21 @@ def fill_line(project: Project, user_id: int) -> EditorState | None:
     state = _state()
     config = annotate_config(project)
     line: list[Held] = []
+    # A lease is renewed once half of it has run (not on every rerun: a statement per held
+    # clip per submit); only an expired lease can have gone to someone else.
+    due = datetime.now(UTC) + timedelta(seconds=config.lease_s / 2)
     for held in state.line if state else ():
+        if held.task.lease_expires_at > due:
+            line.append(held)
+            continue
         try:
-            renew(project, held.task.task_id, user_id, config.lease_s)
+            task = renew(project, held.task.task_id, user_id, config.lease_s)
         except LeaseLostError:
             st.session_state[NOTICE_KEY] = Notice(
                 "warning", "Your lease on a clip expired and it went to someone else."
             )
             continue
-        line.append(held)
+        line.append(replace(held, task=task))
     while len(line) < PREFETCH:
         holding = {h.task.task_id for h in line}
         task = lease_for(project, user_id, config=config, holding=holding)
@@ -240,7 +248,9 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
         return True
     item = _load(project, held)
     try:
-        outcome = apply_event(project, user_id, item, event)
+        # A save also leases the clip that refills the line, in the save's transaction.
+        refill = next_lease(annotate_config(project), resume=False)
+        outcome = apply_event(project, user_id, item, event, then_lease=refill)
     except StaleEditError as exc:
         line = tuple(
             replace(h, base_revision_id=exc.newer.revision_id) if h is held else h
@@ -293,8 +303,21 @@ def handle_event(project: Project, user_id: int, raw: Any) -> bool:
             + overridden,
         )
     checks.pop(held.task.task_id, None)
-    _save(tuple(h for h in state.line if h is not held), state.focus)
+    _save(_refilled(state.line, held, result.next_task if result else None), state.focus)
     return True
+
+
+def _refilled(line: tuple[Held, ...], done: Held, leased: LeasedTask | None) -> tuple[Held, ...]:
+    """The line without the clip just saved, plus the clip its submit leased (if any)."""
+    rest = tuple(h for h in line if h is not done)
+    if leased is None:
+        return rest
+    if any(h.task.task_id == leased.task_id for h in rest):
+        # An expired lease of the line's own was taken again: keep it, with the new lease.
+        return tuple(
+            replace(h, task=leased) if h.task.task_id == leased.task_id else h for h in rest
+        )
+    return (*rest, Held(leased))
 
 
 def _undo(project: Project, user_id: int, state: EditorState) -> None:

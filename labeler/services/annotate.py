@@ -312,11 +312,17 @@ def load_item(
     )
 
 
-def next_lease(config: AnnotateConfig = DEFAULT_CONFIG) -> LeaseRequest:
+def next_lease(config: AnnotateConfig = DEFAULT_CONFIG, *, resume: bool = True) -> LeaseRequest:
     """What an annotator leases next: a held annotation task first, else the best of the
     annotation and second-pass queues (pass it to ``submit(..., then_lease=...)`` to lease in
-    the submit's own transaction)."""
-    return LeaseRequest((KIND, SECOND_PASS_KIND), config.lease_s, resume=True)
+    the submit's own transaction).
+
+    Args:
+        config: the lease length.
+        resume: take a task the user already holds first. The app's editor, which holds a
+            line of prefetched clips, passes False: it wants a clip it does not hold yet.
+    """
+    return LeaseRequest((KIND, SECOND_PASS_KIND), config.lease_s, resume=resume)
 
 
 def lease_for(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.queue import LeaseRequest
 from voxcart.datasets.store.schema import RevisionStatus
 from voxcart.labeler.errors import SubmitError
 from voxcart.labeler.services.annotate import AnnotateItem, SuggestionView, finite_float
@@ -158,6 +159,7 @@ def apply_event(
     event: EditorEvent,
     *,
     known: KnownWords | None = None,
+    then_lease: LeaseRequest | None = None,
 ) -> EventOutcome:
     """Carry out one editor event for the clip of `item`: one revision, or a check.
 
@@ -167,7 +169,8 @@ def apply_event(
     `corrected` when they changed it, `typed` when the suggestion was hidden (retype mode) and
     not revealed, `flagged` when the annotator set a flag. Accept saves the suggestion
     unchanged, and only a suggestion that was shown. Skip saves a `skipped` revision with the
-    reason. Check only computes out-of-catalog flags.
+    reason. Check only computes out-of-catalog flags. With `then_lease`, a submit, accept or
+    skip that saves also leases the next task in its transaction (``outcome.result.next_task``).
 
     Raises:
         SubmitError: the event is for another task, accept has no suggestion, a bad skip
@@ -197,6 +200,7 @@ def apply_event(
             event.reason or "",
             base_revision_id=item.base_revision_id,
             time_spent_s=event.time_spent_s,
+            then_lease=then_lease,
         )
         return EventOutcome(result, None, RevisionStatus.SKIPPED)
     if event.action is EditorAction.ACCEPT:
@@ -227,6 +231,7 @@ def apply_event(
         time_spent_s=event.time_spent_s,
         suggestion_id=sid,
         base_revision_id=item.base_revision_id,
+        then_lease=then_lease,
     )
     wer = word_diff(item.suggestion.text, text).wer if item.suggestion is not None else None
     return EventOutcome(result, wer, status)

@@ -505,8 +505,12 @@ def skip(
     reason: SkipReason | str,
     base_revision_id: int | None = None,
     time_spent_s: float | None = None,
+    *,
+    then_lease: LeaseRequest | None = None,
 ) -> SubmitResult:
     """Skip a clip for a reason (no speech, wrong language, ...): a `skipped` revision.
+
+    `then_lease` leases the next task in the same transaction, as for :func:`submit`.
 
     Raises:
         SubmitError: `reason` is not a :class:`SkipReason`.
@@ -527,6 +531,7 @@ def skip(
         flags=[parsed.value],
         time_spent_s=time_spent_s,
         base_revision_id=base_revision_id,
+        then_lease=then_lease,
     )
 
 

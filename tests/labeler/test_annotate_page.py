@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import soundfile as sf
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from streamlit.testing.v1 import AppTest
 
 from tests.labeler.annotate_support import add_catalog, add_suggestion, queue
@@ -101,6 +101,38 @@ def test_an_event_writes_exactly_one_revision_and_leases_the_next_clip(ready) ->
     at.run()  # a rerun still carries the same component value: it must not save twice
     assert len(_revisions(project)) == 1
     assert _editor_args(at)["task_id"] == second["task_id"]
+
+
+def test_a_submit_refills_the_line_in_its_own_transaction(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The line holds PREFETCH clips; saving one leases the next inside the save's transaction,
+    # and fresh leases are not renewed on every rerun: the rerun updates tasks twice (complete
+    # the saved one, lease the refill), not once per held clip.
+    monkeypatch.setenv("VOXCART_PROJECT", str(project.root))
+    user = make_accounts(project).annotator
+    clips = make_audio_clips(project, annotate_page.PREFETCH + 2)
+    queue(project, clips, [float(10 - i) for i in range(len(clips))])
+    at = page("annotate", user).run()
+    first = _editor_args(at)
+    updates: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TASKS"):
+            updates.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        _send(at, first, "n-1", text="show me sony headphones", time_spent_s=2.0)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert len(updates) == 2, updates
+    with project.session() as session:
+        leased = session.scalars(
+            select(Task.clip_id).where(Task.state == TaskState.LEASED, Task.leased_by == user)
+        ).all()
+    assert sorted(leased) == clips[1 : annotate_page.PREFETCH + 1]
+    assert _editor_args(at)["clip_uid"] == "clip-001"
 
 
 def test_warnings_show_under_the_editor_before_the_clip_is_left(ready) -> None:
