@@ -27,11 +27,17 @@ from pathlib import Path
 from voxcart.model.al.curves import label_efficiency, minutes_to_reach
 from voxcart.model.al.sim_config import CurvePoint
 
-HELDOUT = "heldout/hidden"
+HELDOUT = ("heldout/gold", "heldout/hidden")
+"""Evaluation keys of the held-out WER (gold references; ``hidden`` in older runs)."""
 
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _heldout(evals: dict[str, dict[str, object]]) -> dict[str, object]:
+    """A model's held-out evaluation, under either of its names."""
+    return next((evals[key] for key in HELDOUT if key in evals), {})
 
 
 def _run_rounds(run: Path) -> list[dict[str, object]]:
@@ -56,7 +62,7 @@ def _run_rounds(run: Path) -> list[dict[str, object]]:
         model = metrics.get("model")
         if not model:
             continue  # still selecting or training
-        heldout = (models.get(model, {}).get("eval") or {}).get(HELDOUT) or {}
+        heldout = _heldout(models.get(model, {}).get("eval") or {})
         acoustic = metrics.get("acoustic") or {}
         stop = starts[i + 1] if i + 1 < len(starts) else None
         if stop is not None:
@@ -211,7 +217,8 @@ def _start_wer(out_dir: Path, model: str) -> float:
     finally:
         db.close()
     evals = (json.loads(row[0] or "{}").get("eval") or {}) if row else {}
-    return float((evals.get(HELDOUT) or {}).get("wer", float("nan")))
+    wer = _heldout(evals).get("wer")
+    return float(wer) if isinstance(wer, int | float) else float("nan")
 
 
 if __name__ == "__main__":

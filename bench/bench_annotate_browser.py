@@ -2,7 +2,7 @@
 
 Builds a demo project (synthesized queries, the catalog LM's suggestions, the queue filled like
 `scripts/demo.sh`), serves the app, and drives Debian's Chromium through Playwright as an expert
-annotator: for each clip, type what was said (the demo's hidden reference), submit with
+annotator: for each clip, type what was said (the demo's gold reference), submit with
 Ctrl+Enter (Ctrl+Shift+Enter where the checks warn) and go on. The editor records, in the page,
 the time from each submit until the next clip is ready (its audio can play, the text box has
 focus) and, as the baseline measured in the same run, the page's round trip for each saved

@@ -1,6 +1,6 @@
 """Does far-field augmentation help? Same data and seed, trained with and without it.
 
-Builds a demo project, labels it from its hidden references (a bench-only step), builds a
+Builds a demo project, labels it from its gold references (a bench-only step), builds a
 reverberant-noisy copy of the test split with the REAL room impulse responses and noise of
 ``../shared/data`` (``far-field`` preset, ``--as-test-set``), then trains the small CTC preset
 twice with the same data, steps and seed: once plain, once with on-the-fly ``far-field``
@@ -38,7 +38,7 @@ from voxcart.model.train.config import TrainConfig
 from voxcart.model.train.loop import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import label_from_hidden_references_bench_only
+from bench_train import label_from_gold_references_bench_only
 from gpu_check import SMOKE_MODEL
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -85,7 +85,7 @@ def main() -> int:
         root = args.keep or Path(tmp) / "proj"
         began = time.perf_counter()
         build_demo(root, n_clips=clips, n_speakers=10 if smoke else 16, seed=args.seed)
-        labelled = label_from_hidden_references_bench_only(root)
+        labelled = label_from_gold_references_bench_only(root)
         project = open_project(root)
         try:
             if smoke:  # too few speakers for the hash split to fill test: pick clips instead

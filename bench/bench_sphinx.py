@@ -1,7 +1,7 @@
 """The sphinx backend: generic en-us LM vs catalog LM, in domain (demo project) and out of domain.
 
 In domain: a demo project (espeak-ng speech of templated shopping queries, a quarter of them
-mixed with noise), scored against its hidden references. The catalog LM is built from the
+mixed with noise), scored against its gold references. The catalog LM is built from the
 catalog and the LM templates only (the demo has no human transcripts, and references are
 never used to build it). Out of domain: the real recordings in ../shared/data/speech
 (read speech, digits, commands), scored against their MANIFEST.csv transcripts.

@@ -3,10 +3,10 @@ the far-field augmentation effect.
 
 Builds a demo project (synthetic voices; the last quarter of its speakers forms the test split
 and is never adapted on), builds the catalog LM once (catalog and query templates only, so
-that only the acoustics change between rows), then labels train clips from the hidden references (a
+that only the acoustics change between rows), then labels train clips from the gold references (a
 bench-only stand-in for annotators) in growing sets and MAP-adapts the bundled acoustic model
 on each (``adapt_sphinx``, from the same LM). Every model is scored on the test split's
-held-out speakers against the hidden references, next to the unadapted LM-only model.
+held-out speakers against the gold references, next to the unadapted LM-only model.
 
 With ``--augment`` it also builds a test set of the test clips with the REAL room impulse
 responses and noises of ``../shared/data`` (``--as-test-set``), and augmented copies of the
@@ -50,7 +50,7 @@ TEST_SET = "farfield-real"
 
 
 def label_bench_only(project: Project, clip_ids: list[int]) -> None:
-    """Accept clips with their hidden reference (bench-only stand-in for annotators)."""
+    """Accept clips with their gold reference (bench-only stand-in for annotators)."""
     with project.session() as session:
         refs = session.scalars(select(ClipReference).where(ClipReference.clip_id.in_(clip_ids)))
         for ref in refs:

@@ -2,7 +2,7 @@
 
 Usage: ``python bench/bench_train.py [--clips 48] [--steps 12] [--max-batch-seconds 24]``
 
-Builds a demo project in a temporary folder and labels it from the demo's hidden reference
+Builds a demo project in a temporary folder and labels it from the demo's gold reference
 texts (a bench-only shortcut standing in for human labels), then, in the same process and on
 the same clips, trains the ``small`` preset for the same number of steps with each batching.
 Both batchings close a batch under the same ``max_batch_seconds`` of padded audio, so the
@@ -31,8 +31,8 @@ from voxcart.model.train.optim import training_bucket_size
 from voxcart.model.train.presets import load_base, prepare_model
 
 
-def label_from_hidden_references_bench_only(root: Path) -> int:
-    """Accept every clip with its hidden demo reference text. Benchmarks and tests only: a real
+def label_from_gold_references_bench_only(root: Path) -> int:
+    """Accept every clip with its gold demo reference text. Benchmarks and tests only: a real
     project gets its labels from people in the app."""
     project = open_project(root)
     try:
@@ -98,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "proj"
         build_demo(root, n_clips=args.clips, n_speakers=8)
-        label_from_hidden_references_bench_only(root)
+        label_from_gold_references_bench_only(root)
         project = open_project(root)
         try:
             data = select_training_data(project, max_clip_seconds=20.0)

@@ -25,7 +25,7 @@ from voxcart.model.train.config import TrainConfig
 from voxcart.model.train.loop import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import label_from_hidden_references_bench_only
+from bench_train import label_from_gold_references_bench_only
 
 SMOKE_MODEL = {
     "hidden_size": 32,
@@ -53,7 +53,7 @@ def main() -> int:
         root = args.keep or Path(tmp) / "proj"
         start = time.perf_counter()
         build_demo(root, n_clips=clips, n_speakers=4 if smoke else 16)
-        labelled = label_from_hidden_references_bench_only(root)
+        labelled = label_from_gold_references_bench_only(root)
         print(f"demo: {labelled} clips labelled in {time.perf_counter() - start:.1f} s")
         config = TrainConfig(
             max_steps=steps,
