@@ -14,6 +14,7 @@ Usage::
     nice -n 10 python bench/bench_catalog.py                 # ~7 CPU-minutes
     python bench/bench_catalog.py --quick                    # smoke run, ~3.5 CPU-minutes
     python bench/bench_catalog.py --demo --real              # also the demo and real speech
+    python bench/bench_catalog.py --gold --augment far-field:2,store-noise:1  # + augmented round
     python bench/bench_catalog.py --clips 240 --voices 12 --seed 1 --noisy-share 0.5 --keep out
 """
 
@@ -30,7 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from heldout.pipeline import Cli, ModelScore, StepFailedError
-from heldout.runs import DatasetRow, RunOptions, run_demo, run_heldout, run_real
+from heldout.runs import DatasetRow, RunOptions, final_label, run_demo, run_heldout, run_real
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -63,7 +64,7 @@ def table(rows: list[DatasetRow]) -> list[str]:
                 if generic and generic.metrics.wer and score.metrics.wer is not None
                 else None
             )
-            final = label == ("adapted" if "adapted" in row.scores else "catalog")
+            final = label == final_label(row.scores)
             out.append(
                 f"| {row.dataset} | {label} `{score.model}` | {row.test_clips} "
                 f"({row.test_speakers}) | {_pct(score.metrics.wer)} | {_num(ratio, 2)} "
@@ -77,7 +78,8 @@ def table(rows: list[DatasetRow]) -> list[str]:
 
 def verdicts(row: DatasetRow) -> list[str]:
     """Each target of issue 13 against the dataset's final model (adapted, else catalog)."""
-    final = row.scores.get("adapted") or row.scores.get("catalog")
+    label = final_label(row.scores)
+    final = row.scores[label] if label else None
     generic = row.scores.get("generic")
     if final is None or generic is None:
         return []
@@ -103,6 +105,15 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
+def _steps(text: str) -> tuple[tuple[str, int], ...]:
+    """``far-field:2,store-noise:1`` as ((preset, copies), ...)."""
+    steps = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        preset, _, copies = part.partition(":")
+        steps.append((preset, int(copies or "1")))
+    return tuple(steps)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=None, help="queries (default 200; quick 60)")
@@ -122,6 +133,12 @@ def main() -> int:
     parser.add_argument("--no-heldout", action="store_true", help="skip the held-out catalog")
     parser.add_argument("--no-adapt", action="store_true", help="skip sphinx MAP adaptation")
     parser.add_argument("--quick", action="store_true", help="smoke run: 60 clips, 8 voices")
+    parser.add_argument(
+        "--augment",
+        default="",
+        help="also adapt on train clips plus augmented copies, e.g. far-field:2,store-noise:1 "
+        "(voxcart augment, default simulated banks; scored as adapted+aug)",
+    )
     parser.add_argument(
         "--gold",
         action="store_true",
@@ -146,6 +163,7 @@ def main() -> int:
         adapt=not args.no_adapt,
         real_data=SHARED,
         cache=args.cache,
+        augment=_steps(args.augment),
     )
     voxcart = Path(sys.executable).parent / "voxcart"
     datasets = [

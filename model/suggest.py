@@ -4,13 +4,18 @@ Resumable: a clip that already has a suggestion from the model version is skippe
 batch is committed on its own, so a run that is killed loses at most one batch of work. A clip
 whose audio cannot be read, or is too short, silent or too long for the backend, is reported
 (kept in the report and written to ``reports/suggest-<model>-<time>.jsonl``) and skipped.
+
+Decoding is one CPU core per process for the sphinx backend; ``workers=N`` decodes batches in N
+processes, each loading the model once and committing its own batches.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from voxcart.datasets.audio import load_audio
-from voxcart.datasets.errors import AudioError
+from voxcart.datasets.errors import AudioError, VoxcartError
 from voxcart.datasets.failure_log import FailureLog
 from voxcart.datasets.store.clip_filter import ClipFilter, clip_query
-from voxcart.datasets.store.project import Project
+from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.schema import Clip, Recording, Suggestion
-from voxcart.model.backends.base import SAMPLE_RATE, ASRBackend, create_backend
+from voxcart.model.backends.base import SAMPLE_RATE, ASRBackend, ModelSpec, create_backend
 from voxcart.model.backends.hypothesis import Hypothesis, hypothesis_to_row
 from voxcart.model.errors import AudioRejectedError, ModelError
 from voxcart.model.versions import CATALOG_MODEL, find_model, to_spec
@@ -33,6 +38,7 @@ MAX_BATCH_SIZE = 1_000
 SILENCE_PEAK = 1e-3
 """Clips whose absolute peak stays below this (about -60 dBFS) count as silent."""
 MAX_KEPT_ERRORS = 100
+MAX_WORKERS = 64
 
 Progress = Callable[[int, int], None]
 
@@ -155,7 +161,7 @@ def _transcribe(
     backend: ASRBackend,
     rows: list[_ClipRow],
     audios: list[np.ndarray],
-    log: FailureLog[ClipFailure],
+    failures: list[ClipFailure],
 ) -> list[tuple[_ClipRow, Hypothesis]]:
     try:
         hypotheses = backend.transcribe(audios)
@@ -172,9 +178,9 @@ def _transcribe(
     done: list[tuple[_ClipRow, Hypothesis]] = []
     for row, audio in zip(rows, audios, strict=True):
         try:
-            done.extend(_transcribe(backend, [row], [audio], log))
+            done.extend(_transcribe(backend, [row], [audio], failures))
         except (ModelError, RuntimeError, ValueError) as exc:
-            log.add(ClipFailure(row.clip_id, row.uid, f"{backend.name} failed: {exc}"))
+            failures.append(ClipFailure(row.clip_id, row.uid, f"{backend.name} failed: {exc}"))
     return done
 
 
@@ -212,6 +218,7 @@ def suggest(
     limit: int | None = None,
     progress: Progress | None = None,
     backend: ASRBackend | None = None,
+    workers: int = 1,
 ) -> SuggestReport:
     """Suggest transcripts for the matching clips that have none from `model` yet.
 
@@ -224,6 +231,9 @@ def suggest(
         limit: stop after this many clips have been attempted (None: all).
         progress: called as progress(done, total) after each batch.
         backend: an already loaded backend for the model (default: created from its spec).
+        workers: processes that decode batches in parallel (each loads the model once and
+            commits its own batches; a batch is the unit of work, so a run of one batch
+            decodes here). For CPU backends: one per core.
 
     Raises:
         ModelError: the model is unknown or cannot be loaded, or an argument is out of range.
@@ -236,8 +246,20 @@ def suggest(
         row = find_model(session, model)
         model_id, model_name = row.id, row.name
         spec = to_spec(row, project.root)
-    engine = backend or create_backend(spec)
-    engine.load()
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ModelError(f"workers={workers} must be between 1 and {MAX_WORKERS}")
+    if workers > 1 and backend is not None:
+        raise ModelError("a loaded backend cannot be shared by worker processes; use workers=1")
+    loaded: list[ASRBackend] = []
+
+    def engine_for_local() -> ASRBackend:
+        # Loaded on first use: a parallel run loads the model in its workers only.
+        if not loaded:
+            engine = backend or create_backend(spec)
+            engine.load()
+            loaded.append(engine)
+        return loaded[0]
+
     pending, selected = _pending_ids(project, flt or ClipFilter(), model_id)
     skipped_existing = selected - len(pending)
     if limit is not None:
@@ -248,38 +270,130 @@ def suggest(
         lambda f: {"clip_id": f.clip_id, "uid": f.uid, "reason": f.reason},
         MAX_KEPT_ERRORS,
     )
-    suggested, audio_s, decode_s = 0, 0.0, 0.0
+    batches = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+    total = _BatchResult()
+    done = 0
+
+    def record(ids: Sequence[int], result: _BatchResult) -> None:
+        nonlocal done
+        total.add(result)
+        for failure in result.failures:
+            log.add(failure)
+        done += len(ids)
+        if progress is not None:
+            progress(done, len(pending))
+
     try:
-        for start in range(0, len(pending), batch_size):
-            rows, audios = [], []
-            for clip in _rows(project, pending[start : start + batch_size]):
-                try:
-                    audios.append(_load(clip, engine))
-                    rows.append(clip)
-                except (AudioError, AudioRejectedError) as exc:
-                    log.add(ClipFailure(clip.clip_id, clip.uid, str(exc)))
-            began = time.perf_counter()
-            results = _transcribe(engine, rows, audios, log) if rows else []
-            decode_s += time.perf_counter() - began
-            audio_s += sum(a.size for a in audios) / SAMPLE_RATE
-            suggested += _store_retrying(project, model_id, results)
-            if progress is not None:
-                progress(min(start + batch_size, len(pending)), len(pending))
+        if workers > 1 and len(batches) > 1:
+            _run_parallel(project, spec, model_id, batches, min(workers, len(batches)), record)
+        else:
+            for ids in batches:
+                record(ids, _batch(project, engine_for_local(), model_id, ids))
     finally:
         log.close()
     return SuggestReport(
         model_name=model_name,
         model_id=model_id,
-        backend_version=engine.version,
+        backend_version=total.backend_version or engine_for_local().version,
         selected=selected,
         skipped_existing=skipped_existing,
-        suggested=suggested,
+        suggested=total.suggested,
         failures=tuple(log.kept),
         failed=log.count,
         error_log=log.path,
-        audio_s=audio_s,
-        decode_s=decode_s,
+        audio_s=total.audio_s,
+        decode_s=total.decode_s,
     )
+
+
+@dataclass
+class _BatchResult:
+    """What one batch (or a whole run, summed) did."""
+
+    suggested: int = 0
+    audio_s: float = 0.0
+    decode_s: float = 0.0
+    failures: list[ClipFailure] = field(default_factory=list)
+    backend_version: str = ""
+
+    def add(self, other: _BatchResult) -> None:
+        self.suggested += other.suggested
+        self.audio_s += other.audio_s
+        self.decode_s += other.decode_s
+        self.backend_version = self.backend_version or other.backend_version
+
+
+def _batch(project: Project, engine: ASRBackend, model_id: int, ids: Sequence[int]) -> _BatchResult:
+    """Load, decode and commit the suggestions of one batch of clips."""
+    result = _BatchResult(backend_version=engine.version)
+    rows, audios = [], []
+    for clip in _rows(project, ids):
+        try:
+            audios.append(_load(clip, engine))
+            rows.append(clip)
+        except (AudioError, AudioRejectedError) as exc:
+            result.failures.append(ClipFailure(clip.clip_id, clip.uid, str(exc)))
+    began = time.perf_counter()
+    decoded = _transcribe(engine, rows, audios, result.failures) if rows else []
+    result.decode_s = time.perf_counter() - began
+    result.audio_s = sum(a.size for a in audios) / SAMPLE_RATE
+    result.suggested = _store_retrying(project, model_id, decoded)
+    return result
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """What a worker process holds for all its batches."""
+
+    project: Project
+    engine: ASRBackend
+    model_id: int
+
+
+_worker: list[_Worker | VoxcartError] = []
+"""The worker process's state, or why it could not load (set once by :func:`_init_worker`)."""
+
+
+def _init_worker(root: str, db_url: str, spec: ModelSpec, model_id: int) -> None:
+    # An error here would only break the pool; kept, it reaches the caller with the first batch.
+    try:
+        engine = create_backend(spec)
+        engine.load()
+        _worker.append(_Worker(open_project(root, db_url), engine, model_id))
+    except VoxcartError as exc:
+        _worker.append(exc)
+
+
+def _worker_batch(ids: list[int]) -> _BatchResult:
+    state = _worker[0]
+    if isinstance(state, VoxcartError):
+        raise state
+    return _batch(state.project, state.engine, state.model_id, ids)
+
+
+def _run_parallel(
+    project: Project,
+    spec: ModelSpec,
+    model_id: int,
+    batches: list[list[int]],
+    workers: int,
+    record: Callable[[Sequence[int], _BatchResult], None],
+) -> None:
+    """Decode `batches` in `workers` processes, recording each as it completes."""
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(str(project.root), project.db_url, spec, model_id),
+    ) as pool:
+        futures = {pool.submit(_worker_batch, ids): ids for ids in batches}
+        try:
+            for future in as_completed(futures):
+                record(futures[future], future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _store_retrying(

@@ -8,7 +8,8 @@ Each run: a fresh project, the catalog, the audio, the default speaker-disjoint 
 train and dev splits' transcripts imported as labels (dev is what ``train --promote auto``
 and LM tuning look at), the test split's kept as references (see the GOLD SWITCH in
 :mod:`.pipeline`), ``lm build``, ``train --backend sphinx --method map``, and the generic,
-catalog and adapted models scored on test.
+catalog and adapted models scored on test; with ``RunOptions.augment`` also ``voxcart augment``
+and ``train --with-augmented`` from the same catalog model, scored as ``adapted+aug``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class RunOptions:
     adapt: bool
     real_data: Path
     cache: Path
+    augment: tuple[tuple[str, int], ...] = ()
+    """With `adapt`: also adapt on the train clips plus augmented copies (preset, copies per
+    clip; made with `voxcart augment` and its default simulated banks), from the same base."""
 
 
 @dataclass
@@ -111,8 +115,37 @@ def _models(
         fitted = cli.run("model", "calibrate", "--model", adapted, "--min-words", "50")
         row.notes.append(f"calibration: {fitted.stdout.strip().splitlines()[-1]}")
         row.scores["adapted"] = score_test(cli, adapted, refs, work, opts.gold)
+        if opts.augment:
+            row.scores["adapted+aug"] = _adapt_augmented(cli, row, refs, catalog, work, opts)
     # ECE on test (unseen by any calibration fit): calibrated where a map was fitted on dev.
-    row.ece = row.scores.get("adapted", row.scores["catalog"]).ece
+    row.ece = row.scores[final_label(row.scores) or "catalog"].ece
+
+
+FINAL_ORDER = ("adapted+aug", "adapted", "catalog")
+"""The model a dataset's targets are judged on: the last fine-tune round that ran."""
+
+
+def final_label(scores: dict[str, ModelScore]) -> str | None:
+    """Which of `scores` is the final model (see :data:`FINAL_ORDER`); None: none of them."""
+    return next((label for label in FINAL_ORDER if label in scores), None)
+
+
+def _adapt_augmented(
+    cli: Cli, row: DatasetRow, refs: list[Reference], base: str, work: Path, opts: RunOptions
+) -> ModelScore:
+    """Augment the train clips, adapt `base` on them and their copies, score it on test."""
+    for i, (preset, copies) in enumerate(opts.augment):
+        cli.run("augment", "--preset", preset, "--copies", str(copies), "--seed", str(101 + i))
+    trained = cli.run(
+        "train", "--backend", "sphinx", "--method", "map", "--with-augmented", "--base", base
+    )
+    adapted = parse_model(trained.stdout, r"^(\S+?)(?: \(already trained: reused\))?: map ")
+    promoted = next((ln for ln in trained.stdout.splitlines() if "promoted" in ln), "")
+    steps = ", ".join(f"{preset}:{copies}" for preset, copies in opts.augment)
+    row.notes.append(f"adapted with augmented copies ({steps}) {adapted}: {promoted.strip()}")
+    fitted = cli.run("model", "calibrate", "--model", adapted, "--min-words", "50")
+    row.notes.append(f"calibration: {fitted.stdout.strip().splitlines()[-1]}")
+    return score_test(cli, adapted, refs, work, opts.gold)
 
 
 def run_heldout(cli: Cli, work: Path, opts: RunOptions) -> DatasetRow:

@@ -171,13 +171,13 @@ def fill_line(project: Project, user_id: int) -> EditorState | None:
             line.append(held)
             continue
         try:
-            task = renew(project, held.task.task_id, user_id, config.lease_s)
+            renewed = renew(project, held.task.task_id, user_id, config.lease_s)
         except LeaseLostError:
             st.session_state[NOTICE_KEY] = Notice(
                 "warning", "Your lease on a clip expired and it went to someone else."
             )
             continue
-        line.append(replace(held, task=task))
+        line.append(replace(held, task=renewed))
     while len(line) < PREFETCH:
         holding = {h.task.task_id for h in line}
         task = lease_for(project, user_id, config=config, holding=holding)

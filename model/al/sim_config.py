@@ -31,7 +31,8 @@ class SimulationConfig:
         start: ``catalog-only`` or ``current`` (see the module docstring).
         diversity: the diversity rule of plain scorers (presets bring their own; ``random``
             never uses one).
-        workers: runs in parallel (processes).
+        workers: runs in parallel (processes); also the processes that decode every clip
+            with the start model.
         adapt: ``none`` (LM-only rounds) or ``map``/``mllr`` (each round also adapts the
             acoustic model on the oracle labels so far).
     """

@@ -158,8 +158,11 @@ def _point(project: Project, strategy: str, seed: int, round_: int, model: str) 
     )
 
 
-def prepare_start(project: Project, out_dir: Path, start: StartModel) -> tuple[Path, str]:
-    """Build (or reuse) the shared starting copy: the start model has suggested every clip.
+def prepare_start(
+    project: Project, out_dir: Path, start: StartModel, workers: int = 1
+) -> tuple[Path, str]:
+    """Build (or reuse) the shared starting copy: the start model has suggested every clip
+    (decoded in `workers` processes).
 
     Returns:
         The copy's folder and the start model's name.
@@ -182,7 +185,7 @@ def prepare_start(project: Project, out_dir: Path, start: StartModel) -> tuple[P
         else:
             with copy.session() as session:
                 model = newest_suggesting_model(session).name
-        suggest(copy, model, ClipFilter(split=None))
+        suggest(copy, model, ClipFilter(split=None), workers=workers)
     finally:
         copy.close()
     marker.write_text(json.dumps({"model": model, "start": start}), encoding="utf-8")
@@ -383,7 +386,7 @@ def simulate(
 
     cfg = config or SimulationConfig()
     out_dir.mkdir(parents=True, exist_ok=True)
-    start_dir, start_model = prepare_start(project, out_dir, cfg.start)
+    start_dir, start_model = prepare_start(project, out_dir, cfg.start, cfg.workers)
     start_project = _open_copy(start_dir)
     try:
         base = _point(start_project, "start", 0, 0, start_model)

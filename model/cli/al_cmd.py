@@ -372,7 +372,13 @@ def simulate_cmd(
         str, typer.Option(help=f"Start model: {' or '.join(START_MODELS)}.")
     ] = "catalog-only",
     diversity: DiversityOption = "none",
-    workers: Annotated[int, typer.Option(help="Runs in parallel (processes).", min=1)] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes: runs in parallel, and the start model's decoding of every clip.",
+            min=1,
+        ),
+    ] = 2,
     out: Annotated[
         Path | None,
         typer.Option(

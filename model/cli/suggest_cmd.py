@@ -14,7 +14,7 @@ from voxcart.datasets.store.clip_filter import FIELDS, parse_where
 from voxcart.datasets.store.project import open_project
 from voxcart.model.lm.build import LmBuildConfig, build_catalog_lm
 from voxcart.model.lm.corpus import CorpusConfig
-from voxcart.model.suggest import DEFAULT_BATCH_SIZE, suggest
+from voxcart.model.suggest import DEFAULT_BATCH_SIZE, MAX_WORKERS, suggest
 from voxcart.model.versions import CATALOG_MODEL
 
 lm_app = typer.Typer(help="Language models for the sphinx backend.", no_args_is_help=True)
@@ -44,6 +44,15 @@ def suggest_cmd(
     limit: Annotated[
         int | None, typer.Option(help="Stop after this many clips (resume later).", min=0)
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes decoding in parallel, each loading the model once (sphinx: one per "
+            "CPU core).",
+            min=1,
+            max=MAX_WORKERS,
+        ),
+    ] = 1,
 ) -> None:
     """Suggest transcripts for clips; clips the model already covered are skipped (resumable)."""
     flt = parse_where(where or [])
@@ -57,6 +66,7 @@ def suggest_cmd(
                 batch_size=batch_size,
                 limit=limit,
                 progress=advance,
+                workers=workers,
             )
     finally:
         project.close()

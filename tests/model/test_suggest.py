@@ -112,6 +112,33 @@ def test_bad_clips_are_reported_and_skipped(shop, media, tmp_path):
     assert set(_suggestion_counts(shop)) & set(bad) == set()
 
 
+def test_worker_processes_write_what_one_process_writes(shop, media, tmp_path):
+    # Same suggestions, bad clips reported with their reasons, progress up to every clip.
+    silent = tmp_path / "silent.wav"
+    write_wav(silent, np.zeros(SR, dtype=np.float32), SR)
+    bad = _bad_clip(shop, silent, "silent", 0.0, 1.0)
+    seen: list[int] = []
+    report = suggest(shop, batch_size=2, workers=2, progress=lambda done, _t: seen.append(done))
+    assert report.suggested == len(TEXTS) and report.failed == 1
+    assert report.failures[0].clip_id == bad and "silent" in report.failures[0].reason
+    assert seen[-1] == len(TEXTS) + 1 and seen == sorted(seen)
+    assert report.backend_version.startswith("pocketsphinx")
+    with shop.session() as session:
+        parallel = {r.clip_id: r.text for r in session.scalars(select(Suggestion))}
+        session.execute(Suggestion.__table__.delete())
+    suggest(shop, batch_size=2)
+    with shop.session() as session:
+        serial = {r.clip_id: r.text for r in session.scalars(select(Suggestion))}
+    assert parallel == serial and bad not in parallel
+
+
+def test_workers_need_their_own_backend(shop):
+    with pytest.raises(ModelError, match="workers"):
+        suggest(shop, workers=0)
+    with pytest.raises(ModelError, match="cannot be shared"):
+        suggest(shop, workers=2, backend=object())  # type: ignore[arg-type]
+
+
 def test_where_filters_clips(shop):
     with shop.session() as session:
         first_id = session.scalar(select(func.min(Clip.id)))
