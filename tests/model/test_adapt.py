@@ -177,6 +177,35 @@ def test_promotion_refuses_a_model_that_is_worse_on_dev(adapted: Path, tmp_path:
 
 
 @needs_tools
+def test_promotion_refuses_a_model_no_better_than_the_live_one(
+    adapted: Path, tmp_path: Path
+) -> None:
+    # A round started from the LM-only v1 beats v1, but the live version is the adapted v2:
+    # a candidate that is not better than v2 on dev must not replace it.
+    root = tmp_path / "proj"
+    shutil.copytree(adapted, root)
+    project = open_project(root)
+    try:
+        with project.session() as session:
+            live = find_model(session, "sphinx-catalog")
+            assert live.name == "sphinx-catalog-v2"
+            row = register_model(
+                session, "sphinx-catalog-v3", "sphinx", live.path, dict(live.config)
+            )
+            row.metrics = {"promotion": {"promoted": False, "status": "pending"}}
+        decision = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v1")
+        assert decision.dev_wer_before is not None and decision.dev_wer_after is not None
+        assert decision.dev_wer_after < decision.dev_wer_before, "it does beat its base"
+        assert decision.live == "sphinx-catalog-v2"
+        assert decision.dev_wer_live == decision.dev_wer_after
+        assert not decision.promoted and "no better than the live" in decision.reason
+        with project.session() as session:
+            assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
+    finally:
+        project.close()
+
+
+@needs_tools
 def test_a_killed_run_resumes_and_registers_one_model(adapted: Path, tmp_path: Path) -> None:
     root = tmp_path / "proj"
     shutil.copytree(adapted, root)
