@@ -97,3 +97,19 @@ def test_catalog_lm_decodes_a_common_word_the_catalog_lacks(catalog_backend):
     audio = speak("which headphones are the cheapest", rate_wpm=140, seed=7)
     (hypothesis,) = catalog_backend.transcribe([audio])
     assert "cheapest" in hypothesis.text.split()
+
+
+def test_a_clip_decodes_the_same_whatever_was_decoded_before(lm_project, spoken_queries):
+    # The front end's noise estimate used to carry over from one clip to the next, so a clip's
+    # suggestion depended on the clips decoded before it (order, batch, worker, resume point).
+    project, report = lm_project
+    with project.session() as session:
+        spec = to_spec(find_model(session, report.model_name), project.root)
+    rng = np.random.default_rng(7)
+    noisy = [(q + rng.normal(0.0, 0.05, q.size)).astype(np.float32) for q in spoken_queries]
+    clips = [*noisy, *spoken_queries]
+    forward = create_backend(spec).transcribe(clips)
+    backward = create_backend(spec).transcribe(clips[::-1])[::-1]
+    alone = [create_backend(spec).transcribe([clip])[0] for clip in clips]
+    assert [h.text for h in forward] == [h.text for h in alone] == [h.text for h in backward]
+    assert [h.scores for h in forward] == [h.scores for h in alone]
