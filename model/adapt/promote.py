@@ -91,7 +91,8 @@ def check_promotion(
         promoted = False
     else:
         promoted = before is not None and after is not None and after < before
-        if promoted and live is not None and (live_wer is None or after >= live_wer):
+        beaten_live = live_wer is not None and after is not None and after < live_wer
+        if promoted and live is not None and not beaten_live:
             promoted = False
             reason += f"; not promoted (no better than the live {live})"
         else:
