@@ -12,9 +12,12 @@ processes, each loading the model once and committing its own batches.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import time
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -371,6 +374,22 @@ def _worker_batch(ids: list[int]) -> _BatchResult:
     return _batch(state.project, state.engine, state.model_id, ids)
 
 
+@contextmanager
+def _caller_main_hidden() -> Iterator[None]:
+    """While worker processes start, a bare ``__main__`` stands in for the caller's.
+
+    A spawned process re-runs the caller's ``__main__`` file before it works, and a caller's
+    ``__main__`` can be anything (a Streamlit page, a test runner's generated script) with
+    side effects or no ``if __name__ == "__main__"`` guard. Workers need only this module.
+    """
+    caller = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = caller
+
+
 def _run_parallel(
     project: Project,
     spec: ModelSpec,
@@ -386,7 +405,9 @@ def _run_parallel(
         initializer=_init_worker,
         initargs=(str(project.root), project.db_url, spec, model_id),
     ) as pool:
-        futures = {pool.submit(_worker_batch, ids): ids for ids in batches}
+        with _caller_main_hidden():
+            # The pool starts its processes at the first submit.
+            futures = {pool.submit(_worker_batch, ids): ids for ids in batches}
         try:
             for future in as_completed(futures):
                 record(futures[future], future.result())
