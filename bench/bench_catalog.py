@@ -30,6 +30,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from bench_sphinx_adapt import augment_steps
 from heldout.pipeline import Cli, ModelScore, StepFailedError
 from heldout.runs import DatasetRow, RunOptions, final_label, run_demo, run_heldout, run_real
 
@@ -105,15 +106,6 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
-def _steps(text: str) -> tuple[tuple[str, int], ...]:
-    """``far-field:2,store-noise:1`` as ((preset, copies), ...)."""
-    steps = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        preset, _, copies = part.partition(":")
-        steps.append((preset, int(copies or "1")))
-    return tuple(steps)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=None, help="queries (default 200; quick 60)")
@@ -163,7 +155,7 @@ def main() -> int:
         adapt=not args.no_adapt,
         real_data=SHARED,
         cache=args.cache,
-        augment=_steps(args.augment),
+        augment=augment_steps(args.augment),
     )
     voxcart = Path(sys.executable).parent / "voxcart"
     datasets = [

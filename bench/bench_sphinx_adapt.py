@@ -57,6 +57,15 @@ def label_bench_only(project: Project, clip_ids: list[int]) -> None:
             add_revision(session, ref.clip_id, ref.text, RevisionStatus.ACCEPTED)
 
 
+def augment_steps(text: str) -> tuple[tuple[str, int], ...]:
+    """``far-field:2,store-noise:1`` as ((preset, copies), ...); a bare preset is one copy."""
+    steps = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        preset, _, copies = part.partition(":")
+        steps.append((preset, int(copies or "1")))
+    return tuple(steps)
+
+
 def test_rates(project: Project, model: str) -> dict[str, tuple[float, int]]:
     """(WER, clips) of `model` on the clean test clips and on each noisy test set."""
     report = evaluate(project, model, "test", reference="gold", slices=("augmentation",))
@@ -170,11 +179,10 @@ def augment_effect(
     out = adapt_sphinx(project, base, "aug-clean-v1", config)
     results["clean"] = (out, test_rates(project, out.model_name))
     applied: list[str] = []
-    for number, step in enumerate(s.strip() for s in steps.split(",") if s.strip()):
-        preset, _, copies = step.partition(":")
+    for number, (preset, copies) in enumerate(augment_steps(steps)):
         began = time.perf_counter()
-        materialize(project, preset, copies=int(copies or 1), split="train", seed=seed)
-        applied.append(step)
+        materialize(project, preset, copies=copies, split="train", seed=seed)
+        applied.append(f"{preset}:{copies}")
         config = AdaptConfig(with_augmented=True, promote="never", tau=tau)
         out = adapt_sphinx(project, base, f"aug-{number + 1}-v1", config)
         name = "clean + " + " + ".join(applied)

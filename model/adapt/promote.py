@@ -3,9 +3,9 @@
 The new version and the one it started from are evaluated on the same dev clips; with the
 ``auto`` policy the new one is promoted only when its dev WER is lower, and also lower than the
 version its base name loads now when that is another one (a round started from an older
-version must not replace a better live one). The decision, the WERs
-WERs and the reason are stored in the version's metrics (``promotion``), where
-:func:`voxcart.model.versions.find_model` reads it: a base name resolves to the newest
+version must not replace a better live one). The decision, the WERs and the reason are stored
+in the version's metrics (``promotion``), where :func:`voxcart.model.versions.find_model`
+reads it: a base name resolves to the newest
 *promoted* version, so a model that makes the project's own dev set worse never becomes the
 default silently.
 """
