@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from voxcart.datasets.store.driver_sql import DriverStatement
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.queue import (
     LeasedTask,
@@ -49,8 +50,8 @@ from voxcart.datasets.store.queue import (
 )
 from voxcart.datasets.store.revisions import (
     TranscriptView,
-    build_revision,
     current_transcripts,
+    revision_values,
 )
 from voxcart.datasets.store.schema import (
     Clip,
@@ -219,6 +220,14 @@ class _Statements:
         return self.lock_clip_pg.add_columns(completed)
 
     @cached_property
+    def lock_and_complete_pg_driver(self) -> DriverStatement:
+        return DriverStatement(self.lock_and_complete_pg)
+
+    @cached_property
+    def insert_if_current_driver(self) -> DriverStatement:
+        return DriverStatement(self.insert_if_current)
+
+    @cached_property
     def newest(self) -> Any:
         return (
             select(Revision.id)
@@ -259,19 +268,11 @@ def _refuse_if_stale(
     return newest
 
 
-def _insert_values(revision: Revision, now: datetime) -> dict[str, object]:
-    """Every column of an unsaved revision (defaults filled in), as `insert_if_current` binds."""
-    values: dict[str, object] = {}
-    for column in _INSERTED:
-        value = getattr(revision, column.key, None)
-        if value is None and column.key == "created_at":
-            value = now
-        elif value is None and column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif value is None and column.key == "flags":
-            value = []
-        values[f"v_{column.key}"] = value
-    return values
+def _insert_values(revision: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new revision's column values (:func:`revision_values`) created at `now`, under the
+    names `insert_if_current` binds."""
+    row = {**revision, "created_at": now}
+    return {f"v_{column.key}": row[column.key] for column in _INSERTED}
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,9 @@ class _Write:
     task_id: int | None
     clip_id: int
     suggestion_id: int | None
-    revision: Revision
+    base_revision_id: int | None
+    values: dict[str, Any]
+    """The revision's columns as `insert_if_current` binds them."""
     at: datetime
 
 
@@ -306,7 +309,7 @@ def _check_suggestion(write: _Write, owner: int | None) -> None:
 def _inserted(conn: Connection, write: _Write, revision_id: int | None) -> int:
     """`revision_id`, or the reason the conditional INSERT wrote nothing."""
     if revision_id is None:
-        _refuse_if_stale(conn, write.clip_id, write.revision.previous_id)  # raises: base stale
+        _refuse_if_stale(conn, write.clip_id, write.base_revision_id)  # raises: base stale
         raise SubmitError(f"clip {write.clip_id} changed during the submit; submit again")
     return int(revision_id)
 
@@ -321,9 +324,7 @@ def _write_portable(conn: Connection, write: _Write) -> _Written:
     duration, owner = lock_clip(conn, write.clip_id, write.suggestion_id)
     _check_suggestion(write, owner)
     try:
-        revision_id = conn.execute(
-            _STATEMENTS.insert_if_current, _insert_values(write.revision, write.at)
-        ).scalar()
+        revision_id = conn.execute(_STATEMENTS.insert_if_current, write.values).scalar()
     except IntegrityError as exc:
         raise _unknown_user(write, exc) from exc
     inserted = _inserted(conn, write, revision_id)
@@ -344,8 +345,10 @@ def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | 
     of this clip committed while this one waited for the lock. Everything else rides along in
     common table expressions; a stale base rolls all of it back.
     """
-    row = conn.execute(
-        _STATEMENTS.lock_and_complete_pg,
+    # Both statements run prebuilt on the driver (driver_sql): through SQLAlchemy's execution
+    # they cost more client CPU than everything else a submit does.
+    row = _STATEMENTS.lock_and_complete_pg_driver.first(
+        conn,
         {
             "lock_clip_id": write.clip_id,
             "suggestion_id": write.suggestion_id,
@@ -353,7 +356,7 @@ def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | 
             "b_clip_id": write.clip_id,
             "b_at": write.at,
         },
-    ).first()
+    )
     if row is None:
         raise SubmitError(f"clip {write.clip_id} does not exist")
     duration, owner, completed = row
@@ -361,14 +364,17 @@ def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | 
     done = bool(completed)
     if write.task_id is not None and not done:
         done = not_completed(conn, write.task_id, write.clip_id)
-    values = _insert_values(write.revision, write.at)
+    values = write.values
     try:
         if then_lease is None:
-            revision_id = conn.execute(_STATEMENTS.insert_if_current, values).scalar()
+            inserted_row = _STATEMENTS.insert_if_current_driver.first(conn, values)
+            revision_id = None if inserted_row is None else inserted_row[0]
             return _Written(float(duration), _inserted(conn, write, revision_id), done)
         params = lease_params(then_lease, write.user_id, write.at)
         statement = _insert_and_lease(then_lease.kinds, then_lease.resume)
-        found = conn.execute(statement, {**values, **params}).one()
+        found = statement.first(conn, {**values, **params})
+        if found is None:  # the statement selects from a one-row table: never empty
+            raise SubmitError(f"clip {write.clip_id}: the submit's statement returned no row")
     except IntegrityError as exc:
         raise _unknown_user(write, exc) from exc
     inserted = _inserted(conn, write, found[0])
@@ -377,18 +383,20 @@ def _write_postgres(conn: Connection, write: _Write, then_lease: LeaseRequest | 
 
 
 @lru_cache(maxsize=8)
-def _insert_and_lease(kinds: tuple[str, ...], resume: bool) -> Any:
+def _insert_and_lease(kinds: tuple[str, ...], resume: bool) -> DriverStatement:
     inserted = _STATEMENTS.insert_if_current.cte("inserted")
     leased = lease_statement(LeaseRequest(kinds, resume=resume)).cte("leased")
     one = select(literal_column("1").label("one")).subquery("one")
-    return select(
-        select(inserted.c.id).scalar_subquery(),
-        leased.c.id,
-        leased.c.clip_id,
-        leased.c.kind,
-        leased.c.priority,
-        leased.c.round_id,
-    ).select_from(one.outerjoin(leased, true()))
+    return DriverStatement(
+        select(
+            select(inserted.c.id).scalar_subquery(),
+            leased.c.id,
+            leased.c.clip_id,
+            leased.c.kind,
+            leased.c.priority,
+            leased.c.round_id,
+        ).select_from(one.outerjoin(leased, true()))
+    )
 
 
 def submit(
@@ -449,7 +457,8 @@ def submit(
         raise SubmitError(f"time_spent_s={time_spent_s!r} must be a non-negative number")
     # Normalizing and checking the text are CPU work: done outside the transaction, so that the
     # clip's lock (SQLite: the database's write lock) is held only for the few statements.
-    revision = build_revision(
+    at = resolve_now(now)
+    revision = revision_values(
         clip_id,
         body,
         parsed,
@@ -458,10 +467,11 @@ def submit(
         flags=clean_flags,
         time_spent_s=time_spent_s,
         suggestion_id=suggestion_id,
+        previous_id=base_revision_id,
     )
-    at = resolve_now(now)
-    revision.previous_id = base_revision_id
-    write = _Write(user_id, task_id, clip_id, suggestion_id, revision, at)
+    write = _Write(
+        user_id, task_id, clip_id, suggestion_id, base_revision_id, _insert_values(revision, at), at
+    )
     double = project.config.labeling.double_annotation > 0
     # Core statements on one connection, not the ORM session: a submit runs for every clip of
     # every annotator, and the session's bookkeeping cost more than the statements.

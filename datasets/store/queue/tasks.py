@@ -20,6 +20,7 @@ from sqlalchemy import (
     CursorResult,
     Result,
     bindparam,
+    literal_column,
     select,
     text,
     update,
@@ -106,8 +107,13 @@ def _check_priority(clip_id: int, priority: float) -> float:
 
 
 def task_is_open() -> ColumnElement[bool]:
-    """The condition on a task that is open (pending or leased)."""
-    return Task.state.in_(OPEN_TASK_STATES)
+    """The condition on a task that is open (pending or leased).
+
+    The states are written into the SQL, not bound: the statement then needs no expansion at
+    execution (it can run prebuilt on the driver, see ``driver_sql``) and PostgreSQL keeps one
+    plan for it.
+    """
+    return Task.state.in_([literal_column(f"'{state.value}'") for state in OPEN_TASK_STATES])
 
 
 def rowcount(result: Result[Any]) -> int:
