@@ -58,6 +58,11 @@ class DriverStatement:
             weakref.WeakKeyDictionary()
         )
 
+    @property
+    def statement(self) -> ClauseElement:
+        """The Core statement (to run it through SQLAlchemy instead, e.g. as a baseline)."""
+        return self._statement
+
     def sql(self, dialect: Dialect) -> str:
         """The statement's SQL as the driver receives it for `dialect`."""
         return self._compiled(dialect).sql
