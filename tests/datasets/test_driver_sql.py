@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import JSON, bindparam, insert, select
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy import JSON, bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, OperationalError
 
 from voxcart.datasets.store.driver_sql import DriverStatement, DriverStatementError
 from voxcart.datasets.store.project import Project
@@ -111,3 +111,17 @@ def test_an_insert_that_relies_on_python_defaults_is_refused(pg_project: Project
         pytest.raises(DriverStatementError, match=r"created_at.*default computed in Python"),
     ):
         lazy.first(conn, {"clip_id": 1})
+
+
+def test_a_connection_the_server_dropped_is_invalidated_and_the_pool_recovers(
+    pg_project: Project,
+) -> None:
+    values = {"flags": [], "status": RevisionStatus.ACCEPTED, "at": AT}
+    with pytest.raises(OperationalError) as info, pg_project.engine.begin() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with pg_project.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        ECHO.first(conn, values)
+    assert info.value.connection_invalidated
+    with pg_project.engine.begin() as conn:
+        assert ECHO.first(conn, values) is not None
