@@ -15,7 +15,7 @@ from voxcart.datasets.sources.common import ImportItem
 from voxcart.datasets.store.clip_meta import MAX_FIELDS
 from voxcart.datasets.store.project import Project
 from voxcart.datasets.store.references import IMPORT_SOURCE, ReferenceCounts, put_references
-from voxcart.datasets.store.revisions import build_revision, current_transcripts
+from voxcart.datasets.store.revisions import current_transcripts, revision_values
 from voxcart.datasets.store.schema import Clip, Recording, Revision, RevisionStatus
 from voxcart.datasets.text.clean import printable_name
 
@@ -323,9 +323,11 @@ def _recordings(session: Session, batch: Sequence[ReadyItem]) -> dict[str, int]:
 
 def _first_revision(clip_id: int, ready: ReadyItem) -> Revision:
     """The first revision of a clip that has none (no previous revision to look up)."""
-    return build_revision(
-        clip_id,
-        ready.item.transcript or "",
-        RevisionStatus.ACCEPTED,
-        source=f"import:{ready.item.source_format}",
+    return Revision(
+        **revision_values(
+            clip_id,
+            ready.item.transcript or "",
+            RevisionStatus.ACCEPTED,
+            source=f"import:{ready.item.source_format}",
+        )
     )

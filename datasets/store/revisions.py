@@ -47,9 +47,11 @@ def revision_values(
     """The column values of a new revision row (all but ``id`` and ``created_at``), with its
     normalized form computed by the project normalizer.
 
-    Every writer (import, app, pseudo-labelling) goes through here or :func:`build_revision`,
-    so that all revisions carry the same normalization. Writers of Core statements use the
-    values as they are (an ORM instance costs more CPU than the app's whole submit statement).
+    Every writer (import, app, pseudo-labelling) goes through here, so that all revisions
+    carry the same normalization: ``Revision(**revision_values(...))`` for the ORM, the values
+    as they are for Core statements (an ORM instance cost more CPU than the app's whole submit
+    statement). Bulk writers that know the previous revision (or that there is none) add the
+    rows themselves; everyone else calls :func:`add_revision`.
     """
     return {
         "clip_id": clip_id,
@@ -65,42 +67,6 @@ def revision_values(
         "is_human": is_human,
         "note": note,
     }
-
-
-def build_revision(
-    clip_id: int,
-    verbatim: str,
-    status: RevisionStatus,
-    *,
-    source: str = "human",
-    user_id: int | None = None,
-    flags: Sequence[str] = (),
-    time_spent_s: float | None = None,
-    suggestion_id: int | None = None,
-    previous_id: int | None = None,
-    is_human: bool = True,
-    note: str = "",
-) -> Revision:
-    """A new, unsaved revision row: :func:`revision_values` as an ORM instance.
-
-    Bulk writers that know the previous revision (or that there is none) add the rows
-    themselves; everyone else calls :func:`add_revision`.
-    """
-    return Revision(
-        **revision_values(
-            clip_id,
-            verbatim,
-            status,
-            source=source,
-            user_id=user_id,
-            flags=flags,
-            time_spent_s=time_spent_s,
-            suggestion_id=suggestion_id,
-            previous_id=previous_id,
-            is_human=is_human,
-            note=note,
-        )
-    )
 
 
 def add_revision(
@@ -121,7 +87,7 @@ def add_revision(
     previous = session.scalar(
         select(Revision.id).where(Revision.clip_id == clip_id).order_by(Revision.id.desc()).limit(1)
     )
-    revision = build_revision(
+    values = revision_values(
         clip_id,
         verbatim,
         status,
@@ -134,6 +100,7 @@ def add_revision(
         is_human=is_human,
         note=note,
     )
+    revision = Revision(**values)
     session.add(revision)
     session.flush()
     return revision
