@@ -136,7 +136,12 @@ def find_model(session: Session, name: str) -> ModelVersion:
         row = latest_version(session, name, promoted_only=True)
     if row is None:
         known = ", ".join(sorted(session.scalars(select(ModelVersion.name)))) or "none"
-        hint = " (run `voxcart lm build` first)" if name.startswith(CATALOG_MODEL) else ""
+        hint = (
+            " (run `voxcart catalog import` and `voxcart lm build` first, or use the bundled "
+            f"model: --model {GENERIC_MODEL})"
+            if name.startswith(CATALOG_MODEL)
+            else ""
+        )
         raise ModelError(f"no model named {name!r}{hint}; registered models: {known}")
     return row
 

@@ -264,5 +264,15 @@ def init_project(
         config = ProjectConfig(**{**config.__dict__, "db_url": db_url})
     project = _connect(path, config, db_url)
     # Written last: a directory whose database could not be created is not left as a project.
-    (path / CONFIG_NAME).write_text(config.to_toml(), encoding="utf-8")
+    _write_config(path / CONFIG_NAME, config)
     return project
+
+
+def _write_config(path: Path, config: ProjectConfig) -> None:
+    """Write `voxcart.toml`; owner-only when its database URL holds a password (readable by
+    every local user otherwise, like any project file)."""
+    secret = bool(config.db_url) and make_url(config.db_url).password is not None
+    mode = PRIVATE_FILE_MODE if secret else 0o666
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(config.to_toml())

@@ -52,3 +52,26 @@ def test_import_reports_are_owner_only(project, tmp_path: Path) -> None:
     assert report.report_path is not None
     assert _mode(report.report_path) == 0o600
     assert _mode(report.report_path.parent) == 0o700
+
+
+def test_a_config_whose_database_url_holds_a_password_is_owner_only(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from voxcart.datasets.store.config import CONFIG_NAME
+    from voxcart.datasets.store.local_postgres import create_database
+
+    # The test server trusts local connections, so any password lets the project open.
+    with_password = make_url(create_database(postgres_url)).set(password="s3cret")
+    old = os.umask(0o022)
+    try:
+        init_project(
+            tmp_path / "secret", db_url=with_password.render_as_string(hide_password=False)
+        ).close()
+        init_project(tmp_path / "plain").close()
+    finally:
+        os.umask(old)
+    assert "s3cret" in (tmp_path / "secret" / CONFIG_NAME).read_text(encoding="utf-8")
+    assert _mode(tmp_path / "secret" / CONFIG_NAME) == 0o600
+    assert _mode(tmp_path / "plain" / CONFIG_NAME) == 0o644  # nothing secret: the umask's
