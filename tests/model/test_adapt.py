@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from tests.model.conftest import speak
 from voxcart.datasets.demo.build import build_demo
-from voxcart.datasets.store.project import open_project
+from voxcart.datasets.store.project import Project, open_project
 from voxcart.datasets.store.revisions import add_revision
 from voxcart.datasets.store.schema import Clip, ClipReference, ModelVersion, RevisionStatus, Split
 from voxcart.model.adapt import AdaptConfig, SphinxToolsMissingError, adapt_sphinx, check_promotion
@@ -68,6 +69,28 @@ def adapted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         project.close()
     return root
+
+
+@pytest.fixture
+def adapted_copy(adapted: Path, tmp_path: Path) -> Iterator[Project]:
+    """A writable copy of `adapted`, open."""
+    root = tmp_path / "proj"
+    shutil.copytree(adapted, root)
+    project = open_project(root)
+    try:
+        yield project
+    finally:
+        project.close()
+
+
+def _pending_candidate(project: Project, like: str) -> None:
+    """Register ``sphinx-catalog-v3`` with the models of version `like`, awaiting promotion."""
+    with project.session() as session:
+        source = find_model(session, like)
+        row = register_model(
+            session, "sphinx-catalog-v3", "sphinx", source.path, dict(source.config)
+        )
+        row.metrics = {"promotion": {"promoted": False, "status": "pending"}}
 
 
 @needs_tools
@@ -150,59 +173,38 @@ def test_map_round_lowers_wer_on_a_held_out_speaker_and_is_promoted(adapted: Pat
 
 
 @needs_tools
-def test_promotion_refuses_a_model_that_is_worse_on_dev(adapted: Path, tmp_path: Path) -> None:
-    root = tmp_path / "proj"
-    shutil.copytree(adapted, root)
-    project = open_project(root)
-    try:
-        with project.session() as session:
-            # The unadapted LM-only model, registered as a newer candidate: worse on dev.
-            lm_only = find_model(session, "sphinx-catalog-v1")
-            row = register_model(
-                session, "sphinx-catalog-v3", "sphinx", lm_only.path, dict(lm_only.config)
-            )
-            row.metrics = {"promotion": {"promoted": False, "status": "pending"}}
-        decision = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v2")
-        assert not decision.promoted and decision.dev_wer_after is not None
-        assert decision.dev_wer_before is not None
-        assert decision.dev_wer_after > decision.dev_wer_before
-        with project.session() as session:
-            assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
-        forced = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v2", "always")
-        assert forced.promoted
-        with project.session() as session:
-            assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v3"
-    finally:
-        project.close()
+def test_promotion_refuses_a_model_that_is_worse_on_dev(adapted_copy: Project) -> None:
+    project = adapted_copy
+    # The unadapted LM-only model, registered as a newer candidate: worse on dev.
+    _pending_candidate(project, "sphinx-catalog-v1")
+    decision = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v2")
+    assert not decision.promoted and decision.dev_wer_after is not None
+    assert decision.dev_wer_before is not None
+    assert decision.dev_wer_after > decision.dev_wer_before
+    with project.session() as session:
+        assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
+    forced = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v2", "always")
+    assert forced.promoted
+    with project.session() as session:
+        assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v3"
 
 
 @needs_tools
-def test_promotion_refuses_a_model_no_better_than_the_live_one(
-    adapted: Path, tmp_path: Path
-) -> None:
+def test_promotion_refuses_a_model_no_better_than_the_live_one(adapted_copy: Project) -> None:
     # A round started from the LM-only v1 beats v1, but the live version is the adapted v2:
     # a candidate that is not better than v2 on dev must not replace it.
-    root = tmp_path / "proj"
-    shutil.copytree(adapted, root)
-    project = open_project(root)
-    try:
-        with project.session() as session:
-            live = find_model(session, "sphinx-catalog")
-            assert live.name == "sphinx-catalog-v2"
-            row = register_model(
-                session, "sphinx-catalog-v3", "sphinx", live.path, dict(live.config)
-            )
-            row.metrics = {"promotion": {"promoted": False, "status": "pending"}}
-        decision = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v1")
-        assert decision.dev_wer_before is not None and decision.dev_wer_after is not None
-        assert decision.dev_wer_after < decision.dev_wer_before, "it does beat its base"
-        assert decision.live == "sphinx-catalog-v2"
-        assert decision.dev_wer_live == decision.dev_wer_after
-        assert not decision.promoted and "no better than the live" in decision.reason
-        with project.session() as session:
-            assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
-    finally:
-        project.close()
+    project = adapted_copy
+    with project.session() as session:
+        assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
+    _pending_candidate(project, "sphinx-catalog-v2")
+    decision = check_promotion(project, "sphinx-catalog-v3", "sphinx-catalog-v1")
+    assert decision.dev_wer_before is not None and decision.dev_wer_after is not None
+    assert decision.dev_wer_after < decision.dev_wer_before, "it does beat its base"
+    assert decision.live == "sphinx-catalog-v2"
+    assert decision.dev_wer_live == decision.dev_wer_after
+    assert not decision.promoted and "no better than the live" in decision.reason
+    with project.session() as session:
+        assert find_model(session, "sphinx-catalog").name == "sphinx-catalog-v2"
 
 
 @needs_tools
