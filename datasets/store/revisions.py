@@ -87,20 +87,21 @@ def add_revision(
     previous = session.scalar(
         select(Revision.id).where(Revision.clip_id == clip_id).order_by(Revision.id.desc()).limit(1)
     )
-    values = revision_values(
-        clip_id,
-        verbatim,
-        status,
-        source=source,
-        user_id=user_id,
-        flags=flags,
-        time_spent_s=time_spent_s,
-        suggestion_id=suggestion_id,
-        previous_id=previous,
-        is_human=is_human,
-        note=note,
+    revision = Revision(
+        **revision_values(
+            clip_id,
+            verbatim,
+            status,
+            source=source,
+            user_id=user_id,
+            flags=flags,
+            time_spent_s=time_spent_s,
+            suggestion_id=suggestion_id,
+            previous_id=previous,
+            is_human=is_human,
+            note=note,
+        )
     )
-    revision = Revision(**values)
     session.add(revision)
     session.flush()
     return revision

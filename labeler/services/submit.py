@@ -283,10 +283,15 @@ class _Write:
     task_id: int | None
     clip_id: int
     suggestion_id: int | None
-    base_revision_id: int | None
     values: dict[str, Any]
     """The revision's columns as `insert_if_current` binds them."""
     at: datetime
+
+    @property
+    def base_revision_id(self) -> int | None:
+        """The revision the editor started from (the new revision's ``previous_id``)."""
+        base: int | None = self.values["v_previous_id"]
+        return base
 
 
 @dataclass(frozen=True)
@@ -469,9 +474,7 @@ def submit(
         suggestion_id=suggestion_id,
         previous_id=base_revision_id,
     )
-    write = _Write(
-        user_id, task_id, clip_id, suggestion_id, base_revision_id, _insert_values(revision, at), at
-    )
+    write = _Write(user_id, task_id, clip_id, suggestion_id, _insert_values(revision, at), at)
     double = project.config.labeling.double_annotation > 0
     # Core statements on one connection, not the ORM session: a submit runs for every clip of
     # every annotator, and the session's bookkeeping cost more than the statements.
